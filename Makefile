@@ -1,0 +1,35 @@
+# Two commands: `make run` serves the standalone demo, `make test` runs the suite.
+# Both bootstrap everything first (`make setup`), and both are idempotent.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+STAMP  := $(VENV)/.setup-stamp
+# Debian packages the app needs at run time (the CJK font embedded in PDFs).
+DEBIAN_PACKAGES := fonts-wqy-zenhei
+
+.PHONY: setup run test lint clean
+
+setup: $(STAMP)
+	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+
+$(STAMP): requirements.lock setup.cfg pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-debian-packages --required python3-venv
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/flask --app webapp standalone run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/flake8 govcore devices webapp kiosk_app mobile_api backoffice tests
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,95 @@
+"""Database models of the catalogue: departments, items and item versions.
+
+An item version is immutable once published: its full definition is stored as
+the validated document (``definition``) with its hash, and the columns beside it
+are the few that queries and reports filter on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govcore.catalog.schema import Category, ItemDef, MiaopiLevel, VersionStatus
+from govcore.db import db
+
+
+def _str_enum(enum_cls: Any, length: int = 16) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    short_name: Mapped[str] = mapped_column(sa.String(60))
+    credit_code: Mapped[str] = mapped_column(sa.String(18))
+    division_code: Mapped[str] = mapped_column(sa.String(6))
+    seal_text: Mapped[str] = mapped_column(sa.String(120))
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    items: Mapped[list[Item]] = relationship(back_populates="department")
+
+
+class Item(db.Model):
+    __tablename__ = "item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    created_at: Mapped[datetime]
+
+    department: Mapped[Department] = relationship(back_populates="items")
+    versions: Mapped[list[ItemVersion]] = relationship(
+        back_populates="item", order_by="ItemVersion.version"
+    )
+
+
+class ItemVersion(db.Model):
+    __tablename__ = "item_version"
+    __table_args__ = (sa.UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
+    version: Mapped[int]
+    status: Mapped[VersionStatus] = mapped_column(_str_enum(VersionStatus))
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]
+    name: Mapped[str] = mapped_column(sa.String(120))
+    category: Mapped[Category] = mapped_column(_str_enum(Category, 2))
+    miaobao: Mapped[bool]
+    miaopi: Mapped[MiaopiLevel] = mapped_column(_str_enum(MiaopiLevel, 8))
+    proactive: Mapped[bool]
+    definition: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    source_file: Mapped[str] = mapped_column(sa.String(255), default="")
+    loaded_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+    item: Mapped[Item] = relationship(back_populates="versions")
+
+    @cached_property
+    def spec(self) -> ItemDef:
+        """The validated definition of this version."""
+        return ItemDef.model_validate(self.definition)
+
+    def in_force_on(self, day: date) -> bool:
+        """Return whether this version is the published one in force on ``day``."""
+        return (
+            self.status is not VersionStatus.DRAFT
+            and self.effective_from <= day
+            and (self.effective_to is None or day < self.effective_to)
+        )

@@ -1,0 +1,22 @@
+"""Time helpers. Timestamps are aware UTC; calendar dates are the district's.
+
+Eligibility ("年满80周岁", "today") is judged on the date in China, so a use
+case that needs "today" derives it from ``now`` with :func:`local_date`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def local_date(now: datetime) -> date:
+    """Return the calendar date in the district at the instant ``now``."""
+    return now.astimezone(DISTRICT_TZ).date()

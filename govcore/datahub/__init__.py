@@ -1,0 +1,20 @@
+"""Shared data (数据共享): sources, provenance, the sandbox and the gateway."""
+
+from govcore.datahub.fields import ELICENCE_TYPES, SCHEMA, SOURCES, field_type
+from govcore.datahub.hub import DataLookup, ELicence, make_data_source
+from govcore.datahub.ports import (
+    DataSource,
+    DataSourceError,
+    HolderMismatchError,
+    NoRecordError,
+    Provenance,
+    ProvenancedValue,
+    SourceRecord,
+    SourceUnavailableError,
+)
+
+__all__ = [
+    "DataLookup", "DataSource", "DataSourceError", "ELICENCE_TYPES", "ELicence",
+    "HolderMismatchError", "NoRecordError", "Provenance", "ProvenancedValue", "SCHEMA",
+    "SOURCES", "SourceRecord", "SourceUnavailableError", "field_type", "make_data_source",
+]

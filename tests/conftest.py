@@ -1,0 +1,130 @@
+"""Fixtures shared by the whole suite.
+
+Database tests run on SQLite always and on PostgreSQL too: the ``app``
+fixture is parametrised over both. PostgreSQL is the server at
+``TEST_DATABASE_URL`` (default: the CI machine's 127.0.0.1:5432, database
+``test``, trust auth); each test session works in a schema of its own, made
+with the migrations and dropped at the end. Without a server the PostgreSQL
+half is skipped, except in CI (``CI=true``), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from govcore.db import db
+from webapp import create_app
+
+PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TODAY = date(2026, 11, 28)
+
+
+def pg_server_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", PG_DEFAULT_URL)
+
+
+def require_postgres() -> None:
+    """Skip (fail in CI) when the PostgreSQL server does not answer."""
+    engine = sa.create_engine(pg_server_url(), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL at {engine.url.render_as_string()} unavailable: {exc.orig}"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+
+
+class PostgresSchema:
+    """A throw-away schema on the PostgreSQL server, reachable through ``url``."""
+
+    def __init__(self) -> None:
+        self.name = f"miaopi_test_{secrets.token_hex(4)}"
+        base = sa.make_url(pg_server_url())
+        self.url = base.update_query_dict({"options": f"-csearch_path={self.name}"})
+        self._admin = sa.create_engine(base)
+        with self._admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.name}"'))
+
+    def drop(self) -> None:
+        with self._admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[PostgresSchema]:
+    """A migrated schema for the whole session (tables truncated after each test)."""
+    require_postgres()
+    schema = PostgresSchema()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": schema.url.render_as_string(False)})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield schema
+    schema.drop()
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The application on a fresh, empty database of either backend."""
+    if request.param == "sqlite":
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        with app.app_context():
+            db.create_all()
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        app = create_app({"SQLALCHEMY_DATABASE_URI": schema.url.render_as_string(False)})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if request.param == "postgresql":
+            _truncate_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app() -> Iterator[Flask]:
+    """The application on a fresh in-memory SQLite database only."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()

@@ -1,0 +1,104 @@
+"""The composition root: builds the Flask application and wires every layer.
+
+Nothing imports ``webapp``; it imports the core, the edges and the drivers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from govcore.datahub import make_data_source
+from govcore.db import db
+from webapp.extensions import migrate
+from webapp.config import BASE_DIR, CONFIGS, Config, TestingConfig, config_from_environment
+from webapp.secrets import instance_secret_key
+
+ConfigArg = str | type[Config] | Mapping[str, Any] | None
+
+
+def create_app(config: ConfigArg = None) -> Flask:
+    """Create the miaopi application (kiosk, mobile API, back office).
+
+    :param config: ``None`` reads ``MIAOPI_CONFIG`` (default ``standalone``); a
+        name or class picks a config class; a mapping is a test configuration:
+        :class:`TestingConfig` updated with the mapping, ignoring the environment.
+    :raise RuntimeError: if a production setting such as ``SECRET_KEY`` is missing.
+    """
+    app = Flask(
+        "webapp",
+        root_path=str(BASE_DIR / "webapp"),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=os.environ.get("MIAOPI_INSTANCE_PATH", str(BASE_DIR / "instance")),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, config: ConfigArg) -> None:
+    """Apply the config class, then the environment, then derived defaults."""
+    if isinstance(config, Mapping):
+        app.config.from_object(TestingConfig)
+        app.config.update(config)
+    else:
+        name = config or os.environ.get("MIAOPI_CONFIG", "standalone")
+        if isinstance(name, str) and name not in CONFIGS:
+            raise RuntimeError(f"unknown MIAOPI_CONFIG {name!r}; choose one of {sorted(CONFIGS)}")
+        app.config.from_object(CONFIGS[name] if isinstance(name, str) else name)
+        app.config.update(config_from_environment())
+        app.config.from_prefixed_env("MIAOPI")
+    if not app.config.get("SECRET_KEY") and app.config.get("GENERATE_SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI") and app.config["ROLE"] == "standalone":
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'miaopi.sqlite3'}"
+        )
+    missing = [key for key in app.config.get("REQUIRED_SETTINGS", ()) if not app.config.get(key)]
+    if missing:
+        raise RuntimeError(
+            f"refusing to start the {app.config['ROLE']} role without "
+            f"{', '.join(missing)} (set them in the environment)"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database and build the shared-data source."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    app.extensions["miaopi.datasource"] = make_data_source(app.config)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the edges: health, kiosk, mobile API and back office."""
+    import backoffice
+    import kiosk_app
+    import mobile_api
+    from webapp import health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(kiosk_app.bp)
+    app.register_blueprint(mobile_api.bp)
+    app.register_blueprint(backoffice.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from webapp import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from webapp import cli
+
+    cli.init_app(app)

@@ -1,0 +1,128 @@
+"""Command-line interface: ``flask --app webapp <group> <command>``.
+
+Commands are thin: parse options, call a core use case, print the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from govcore import catalog
+from govcore.clock import local_date, utcnow
+from govcore.datahub import sandbox
+from govcore.errors import GovCoreError
+from govcore.validation import mask_id_number, parse_id_number
+
+catalog_cli = AppGroup("catalog", help="Item catalogue (事项目录).")
+sandbox_cli = AppGroup("sandbox", help="Synthetic shared-data registry (数据共享沙箱).")
+
+
+def fail(error: GovCoreError) -> None:
+    click.secho(error.message, fg="red", err=True)
+    sys.exit(1)
+
+
+@catalog_cli.command("load")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Catalogue folder (default: CATALOG_DIR).")
+def catalog_load(directory: Path | None) -> None:
+    """Validate the catalogue files and load them in one transaction."""
+    root = directory or Path(current_app.config["CATALOG_DIR"])
+    try:
+        data = catalog.read_catalog(root)
+        report = catalog.load_catalog(data, now=utcnow())
+    except GovCoreError as error:
+        fail(error)
+    click.echo(
+        f"catalogue {root}: {report.departments} departments, "
+        f"{len(report.created)} versions created, {len(report.replaced_drafts)} drafts "
+        f"replaced, {len(report.unchanged)} unchanged, {len(report.retired)} retired"
+    )
+
+
+@catalog_cli.command("list")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="Date (default today).")
+def catalog_list(on) -> None:
+    """Print one line per item in force: code, category, department, name, flags."""
+    day = on.date() if on else local_date(utcnow())
+    for version in catalog.list_items(on=day):
+        spec = version.spec
+        click.echo(
+            f"{version.item.code:40} {spec.category.value} {spec.category.label:6} "
+            f"{version.item.department.short_name:12} {version.name:24} "
+            f"秒报={'Y' if spec.reform.miaobao else 'N'} 秒批={spec.reform.miaopi.value}"
+        )
+
+
+@sandbox_cli.command("generate")
+@click.option("--people", type=click.IntRange(0, 1_000_000), default=None,
+              help="How many people besides the fixed personas.")
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same people).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Reference date for ages (default today).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the sandbox holds data.")
+def sandbox_generate(people: int | None, seed: int | None, today, if_empty: bool) -> None:
+    """Generate a deterministic synthetic 龙湖区 population into the sandbox."""
+    if if_empty and sandbox.count_records():
+        click.echo(f"sandbox already holds {sandbox.count_people()} people; left as is")
+        return
+    people = current_app.config["SANDBOX_DEFAULT_PEOPLE"] if people is None else people
+    seed = current_app.config["SANDBOX_DEFAULT_SEED"] if seed is None else seed
+    day = today.date() if today else local_date(utcnow())
+    try:
+        subjects, written = sandbox.generate_into_sandbox(
+            people, seed=seed, today=day, now=utcnow()
+        )
+    except GovCoreError as error:
+        fail(error)
+    click.echo(f"sandbox: {subjects} subjects, {written} records (seed {seed})")
+
+
+@sandbox_cli.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sandbox_load(file: Path) -> None:
+    """Import a miaopi-sandbox/1 JSON file, replacing the same people's records."""
+    try:
+        subjects = sandbox.read_sandbox_file(file)
+        written = sandbox.import_subjects(subjects, now=utcnow())
+    except GovCoreError as error:
+        fail(error)
+    click.echo(f"{file}: {len(subjects)} subjects, {written} records imported")
+
+
+@sandbox_cli.command("show")
+@click.argument("subject")
+def sandbox_show(subject: str) -> None:
+    """Print what every source holds about a person (ID number) or organisation."""
+    subject_id = _normalise_subject(subject)
+    records = sandbox.describe_subject(subject_id)
+    if not records:
+        click.secho(f"no sandbox records for {mask_id_number(subject_id)}", fg="yellow")
+        sys.exit(1)
+    for source, record in records.items():
+        click.secho(f"[{source}] {record.record_id}  updated {record.updated_at:%Y-%m-%d}",
+                    bold=True)
+        click.echo(json.dumps(record.data, ensure_ascii=False, indent=2))
+
+
+def _normalise_subject(value: str) -> str:
+    value = value.strip().upper()
+    try:
+        return parse_id_number(value).number
+    except GovCoreError:
+        return value
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(catalog_cli)
+    app.cli.add_command(sandbox_cli)
+    from webapp import standalone
+
+    app.cli.add_command(standalone.standalone_cli)
+

@@ -1,0 +1,75 @@
+"""Configuration classes. Environment variables override the class defaults.
+
+``MIAOPI_CONFIG`` picks the class (``standalone``, ``central`` or ``testing``);
+``DATABASE_URL``, ``SECRET_KEY`` and any ``MIAOPI_*`` variable (e.g.
+``MIAOPI_DATAHUB_ADAPTER=gateway``) override single settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Settings shared by every role."""
+
+    ROLE = "standalone"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    CATALOG_DIR = str(BASE_DIR / "catalog")
+    DATAHUB_ADAPTER = "sandbox"
+    DATAHUB_SANDBOX_UNAVAILABLE: tuple[str, ...] = ()
+    DISTRICT_CODE = "440507"
+    DISTRICT_NAME = "汕头市龙湖区"
+    SANDBOX_DEFAULT_PEOPLE = 2000
+    SANDBOX_DEFAULT_SEED = 440507
+    JSON_AS_ASCII = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+class StandaloneConfig(Config):
+    """``make run``: one process on SQLite with simulated devices.
+
+    The secret key is generated into the instance folder on first start.
+    """
+
+    ROLE = "standalone"
+    GENERATE_SECRET_KEY = True
+
+
+class CentralConfig(Config):
+    """The production central server: PostgreSQL and a secret from the environment."""
+
+    ROLE = "central"
+    SESSION_COOKIE_SECURE = True
+    REQUIRED_SETTINGS = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+
+
+class TestingConfig(Config):
+    ROLE = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "standalone": StandaloneConfig,
+    "central": CentralConfig,
+    "production": CentralConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_from_environment() -> dict[str, str]:
+    """Return the settings the environment sets, under their config key names."""
+    settings = {}
+    if os.environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    return settings
