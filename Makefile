@@ -19,7 +19,6 @@ $(STAMP): requirements.lock setup.cfg pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-debian-packages --required python3-venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 run: setup

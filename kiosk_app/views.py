@@ -14,7 +14,9 @@ from kiosk_app import bp
 @bp.get("/")
 def index():
     """Welcome screen: the items this terminal offers, by category."""
-    versions = catalog.list_items(on=local_date(utcnow()), channel=catalog.Channel.KIOSK)
+    versions = catalog.list_items(
+        on=local_date(utcnow()), channel=catalog.Channel.KIOSK
+    )
     versions.sort(key=lambda v: list(catalog.Category).index(v.category))
     groups = [
         (category, list(items))

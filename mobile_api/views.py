@@ -23,7 +23,9 @@ def index():
 @bp.get("/items")
 def list_items():
     """Items offered on the mobile channel, in force today."""
-    versions = catalog.list_items(on=local_date(utcnow()), channel=catalog.Channel.MOBILE)
+    versions = catalog.list_items(
+        on=local_date(utcnow()), channel=catalog.Channel.MOBILE
+    )
     return {
         "items": [
             {

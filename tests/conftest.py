@@ -38,7 +38,9 @@ def require_postgres() -> None:
         with engine.connect():
             pass
     except sa.exc.OperationalError as exc:
-        message = f"PostgreSQL at {engine.url.render_as_string()} unavailable: {exc.orig}"
+        message = (
+            f"PostgreSQL at {engine.url.render_as_string()} unavailable: {exc.orig}"
+        )
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
@@ -84,7 +86,9 @@ def _truncate_all() -> None:
     db.session.commit()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The application on a fresh, empty database of either backend."""
     if request.param == "sqlite":
@@ -93,7 +97,9 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
             db.create_all()
     else:
         schema = request.getfixturevalue("pg_schema")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": schema.url.render_as_string(False)})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": schema.url.render_as_string(False)}
+        )
     yield app
     with app.app_context():
         db.session.remove()

@@ -11,10 +11,26 @@ ROOT = Path(__file__).resolve().parent.parent
 EDGES = ("kiosk_app", "mobile_api", "backoffice")
 
 FORBIDDEN = {
-    "govcore": ("flask", "flask_sqlalchemy", "flask_migrate", "werkzeug", "marshmallow",
-                "devices", "webapp", *EDGES),
-    "devices": ("flask", "werkzeug", "webapp", *EDGES, "govcore.db",
-                "govcore.catalog", "govcore.datahub", "govcore.applications"),
+    "govcore": (
+        "flask",
+        "flask_sqlalchemy",
+        "flask_migrate",
+        "werkzeug",
+        "marshmallow",
+        "devices",
+        "webapp",
+        *EDGES,
+    ),
+    "devices": (
+        "flask",
+        "werkzeug",
+        "webapp",
+        *EDGES,
+        "govcore.db",
+        "govcore.catalog",
+        "govcore.datahub",
+        "govcore.applications",
+    ),
     "kiosk_app": ("webapp", "devices", "mobile_api", "backoffice"),
     "mobile_api": ("webapp", "devices", "kiosk_app", "backoffice"),
     "backoffice": ("webapp", "devices", "kiosk_app", "mobile_api"),

@@ -15,7 +15,13 @@ from flask import Flask
 from govcore.datahub import make_data_source
 from govcore.db import db
 from webapp.extensions import migrate
-from webapp.config import BASE_DIR, CONFIGS, Config, TestingConfig, config_from_environment
+from webapp.config import (
+    BASE_DIR,
+    CONFIGS,
+    Config,
+    TestingConfig,
+    config_from_environment,
+)
 from webapp.secrets import instance_secret_key
 
 ConfigArg = str | type[Config] | Mapping[str, Any] | None
@@ -34,9 +40,12 @@ def create_app(config: ConfigArg = None) -> Flask:
         root_path=str(BASE_DIR / "webapp"),
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
-        instance_path=os.environ.get("MIAOPI_INSTANCE_PATH", str(BASE_DIR / "instance")),
+        instance_path=os.environ.get(
+            "MIAOPI_INSTANCE_PATH", str(BASE_DIR / "instance")
+        ),
     )
     load_config(app, config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -52,18 +61,27 @@ def load_config(app: Flask, config: ConfigArg) -> None:
     else:
         name = config or os.environ.get("MIAOPI_CONFIG", "standalone")
         if isinstance(name, str) and name not in CONFIGS:
-            raise RuntimeError(f"unknown MIAOPI_CONFIG {name!r}; choose one of {sorted(CONFIGS)}")
+            raise RuntimeError(
+                f"unknown MIAOPI_CONFIG {name!r}; choose one of {sorted(CONFIGS)}"
+            )
         app.config.from_object(CONFIGS[name] if isinstance(name, str) else name)
         app.config.update(config_from_environment())
         app.config.from_prefixed_env("MIAOPI")
     if not app.config.get("SECRET_KEY") and app.config.get("GENERATE_SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI") and app.config["ROLE"] == "standalone":
+    if (
+        not app.config.get("SQLALCHEMY_DATABASE_URI")
+        and app.config["ROLE"] == "standalone"
+    ):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'miaopi.sqlite3'}"
         )
-    missing = [key for key in app.config.get("REQUIRED_SETTINGS", ()) if not app.config.get(key)]
+    missing = [
+        key
+        for key in app.config.get("REQUIRED_SETTINGS", ())
+        if not app.config.get(key)
+    ]
     if missing:
         raise RuntimeError(
             f"refusing to start the {app.config['ROLE']} role without "
@@ -74,8 +92,13 @@ def load_config(app: Flask, config: ConfigArg) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database and build the shared-data source."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(BASE_DIR / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     app.extensions["miaopi.datasource"] = make_data_source(app.config)
 
 

@@ -29,8 +29,12 @@ def fail(error: GovCoreError) -> None:
 
 
 @catalog_cli.command("load")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Catalogue folder (default: CATALOG_DIR).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Catalogue folder (default: CATALOG_DIR).",
+)
 def catalog_load(directory: Path | None) -> None:
     """Validate the catalogue files and load them in one transaction."""
     root = directory or Path(current_app.config["CATALOG_DIR"])
@@ -47,7 +51,9 @@ def catalog_load(directory: Path | None) -> None:
 
 
 @catalog_cli.command("list")
-@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="Date (default today).")
+@click.option(
+    "--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="Date (default today)."
+)
 def catalog_list(on) -> None:
     """Print one line per item in force: code, category, department, name, flags."""
     day = on.date() if on else local_date(utcnow())
@@ -61,13 +67,27 @@ def catalog_list(on) -> None:
 
 
 @sandbox_cli.command("generate")
-@click.option("--people", type=click.IntRange(0, 1_000_000), default=None,
-              help="How many people besides the fixed personas.")
-@click.option("--seed", type=int, default=None, help="Random seed (same seed, same people).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Reference date for ages (default today).")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the sandbox holds data.")
-def sandbox_generate(people: int | None, seed: int | None, today, if_empty: bool) -> None:
+@click.option(
+    "--people",
+    type=click.IntRange(0, 1_000_000),
+    default=None,
+    help="How many people besides the fixed personas.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Random seed (same seed, same people)."
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Reference date for ages (default today).",
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when the sandbox holds data."
+)
+def sandbox_generate(
+    people: int | None, seed: int | None, today, if_empty: bool
+) -> None:
     """Generate a deterministic synthetic 龙湖区 population into the sandbox."""
     if if_empty and sandbox.count_records():
         click.echo(f"sandbox already holds {sandbox.count_people()} people; left as is")
@@ -106,8 +126,10 @@ def sandbox_show(subject: str) -> None:
         click.secho(f"no sandbox records for {mask_id_number(subject_id)}", fg="yellow")
         sys.exit(1)
     for source, record in records.items():
-        click.secho(f"[{source}] {record.record_id}  updated {record.updated_at:%Y-%m-%d}",
-                    bold=True)
+        click.secho(
+            f"[{source}] {record.record_id}  updated {record.updated_at:%Y-%m-%d}",
+            bold=True,
+        )
         click.echo(json.dumps(record.data, ensure_ascii=False, indent=2))
 
 
@@ -125,4 +147,3 @@ def init_app(app: Flask) -> None:
     from webapp import standalone
 
     app.cli.add_command(standalone.standalone_cli)
-

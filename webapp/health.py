@@ -15,7 +15,11 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     """The process is up; says nothing about its dependencies."""
-    return {"status": "ok", "role": current_app.config["ROLE"], "version": govcore.__version__}
+    return {
+        "status": "ok",
+        "role": current_app.config["ROLE"],
+        "version": govcore.__version__,
+    }
 
 
 @bp.get("/readyz")

@@ -27,8 +27,10 @@ def prepare() -> list[str]:
     report = catalog.load_catalog(
         catalog.read_catalog(Path(current_app.config["CATALOG_DIR"])), now=utcnow()
     )
-    done.append(f"catalogue: {len(report.created)} new versions, "
-                f"{len(report.unchanged)} unchanged")
+    done.append(
+        f"catalogue: {len(report.created)} new versions, "
+        f"{len(report.unchanged)} unchanged"
+    )
     if not sandbox.count_records():
         subjects, _ = sandbox.generate_into_sandbox(
             current_app.config["SANDBOX_DEFAULT_PEOPLE"],
@@ -67,5 +69,10 @@ def run_command(host: str, port: int, threads: int) -> None:
     click.echo(f"  移动端接口 mobile API: {base}/api/v1/")
     click.echo(f"  后台管理 back office:  {base}/admin/")
     click.echo(f"  健康检查 health:       {base}/healthz  {base}/readyz\n")
-    serve(current_app._get_current_object(), host=host, port=port, threads=threads,
-          ident="miaopi")
+    serve(
+        current_app._get_current_object(),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="miaopi",
+    )

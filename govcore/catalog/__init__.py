@@ -20,8 +20,23 @@ from govcore.catalog.service import (
 )
 
 __all__ = [
-    "CATEGORY_LABELS", "CatalogData", "CatalogFileError", "Category", "Channel",
-    "Department", "Item", "ItemDef", "ItemVersion", "LoadReport", "MiaopiLevel",
-    "Problem", "VersionStatus", "content_hash", "count_items", "get_item_version",
-    "list_items", "load_catalog", "read_catalog",
+    "CATEGORY_LABELS",
+    "CatalogData",
+    "CatalogFileError",
+    "Category",
+    "Channel",
+    "Department",
+    "Item",
+    "ItemDef",
+    "ItemVersion",
+    "LoadReport",
+    "MiaopiLevel",
+    "Problem",
+    "VersionStatus",
+    "content_hash",
+    "count_items",
+    "get_item_version",
+    "list_items",
+    "load_catalog",
+    "read_catalog",
 ]

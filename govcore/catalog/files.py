@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 
-from govcore.catalog.schema import DepartmentDef, DepartmentsFile, ItemDef, Requirement
+from govcore.catalog.schema import (
+    DepartmentDef,
+    DepartmentsFile,
+    ItemDef,
+    Material,
+    Requirement,
+)
 from govcore.datahub.fields import ELICENCE_TYPES, SOURCES, field_type
 from govcore.errors import ValidationError
 from govcore.validation import is_valid_credit_code
+
+# libyaml's safe loader is ~10x faster than the pure-Python one; same semantics.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEPARTMENTS_FILE = "departments.yaml"
 ITEMS_DIR = "items"
@@ -45,8 +55,10 @@ class CatalogFileError(ValidationError):
 
     def __init__(self, problems: list[Problem]) -> None:
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"目录文件校验失败（invalid catalogue, {len(problems)} "
-                         f"problem(s)）:\n{lines}")
+        super().__init__(
+            f"目录文件校验失败（invalid catalogue, {len(problems)} "
+            f"problem(s)）:\n{lines}"
+        )
         self.problems = problems
 
 
@@ -72,21 +84,31 @@ def read_catalog(root: Path) -> CatalogData:
     files: dict[tuple[str, int], str] = {}
     item_paths = sorted((root / ITEMS_DIR).glob("*.yaml")) if root.is_dir() else []
     if not item_paths:
-        problems.append(Problem(str(root / ITEMS_DIR), None, "-", "no item files found"))
+        problems.append(
+            Problem(str(root / ITEMS_DIR), None, "-", "no item files found")
+        )
     for path in item_paths:
         item = _read_item(path, problems)
         if item is None:
             continue
         key = (item.code, item.version)
         if key in files:
-            problems.append(Problem(str(path), item.code, "version",
-                                    f"version {item.version} also defined in {files[key]}"))
+            problems.append(
+                Problem(
+                    str(path),
+                    item.code,
+                    "version",
+                    f"version {item.version} also defined in {files[key]}",
+                )
+            )
             continue
         files[key] = str(path)
         items.append(item)
     dept_codes = {d.code for d in departments}
     for item in items:
-        problems.extend(check_references(item, dept_codes, files[(item.code, item.version)]))
+        problems.extend(
+            check_references(item, dept_codes, files[(item.code, item.version)])
+        )
     if problems:
         raise CatalogFileError(problems)
     return CatalogData(departments, items, files)
@@ -94,7 +116,7 @@ def read_catalog(root: Path) -> CatalogData:
 
 def _load_yaml(path: Path, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except FileNotFoundError:
         problems.append(Problem(str(path), None, "-", "file not found"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -128,12 +150,24 @@ def _read_departments(path: Path, problems: list[Problem]) -> list[DepartmentDef
     for i, dept in enumerate(parsed.departments):
         where = f"departments.{i}"
         if dept.code in seen:
-            problems.append(Problem(str(path), None, f"{where}.code",
-                                    f"duplicate department code {dept.code!r}"))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    f"{where}.code",
+                    f"duplicate department code {dept.code!r}",
+                )
+            )
         seen.add(dept.code)
         if not is_valid_credit_code(dept.credit_code):
-            problems.append(Problem(str(path), None, f"{where}.credit_code",
-                                    "not a valid 统一社会信用代码 (GB 32100 check failed)"))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    f"{where}.credit_code",
+                    "not a valid 统一社会信用代码 (GB 32100 check failed)",
+                )
+            )
     return list(parsed.departments)
 
 
@@ -145,56 +179,76 @@ def _read_item(path: Path, problems: list[Problem]) -> ItemDef | None:
     try:
         return ItemDef.model_validate(raw)
     except PydanticValidationError as exc:
-        problems.extend(_pydantic_problems(path, code if isinstance(code, str) else None, exc))
+        problems.extend(
+            _pydantic_problems(path, code if isinstance(code, str) else None, exc)
+        )
         return None
 
 
 def check_references(item: ItemDef, departments: set[str], file: str) -> list[Problem]:
     """Check what a schema cannot: references to departments, sources and materials."""
-    problems: list[Problem] = []
+    return [
+        Problem(file, item.code, field, message)
+        for field, message in _reference_problems(item, departments)
+    ]
 
-    def bad(field: str, message: str) -> None:
-        problems.append(Problem(file, item.code, field, message))
 
+def _reference_problems(
+    item: ItemDef, departments: set[str]
+) -> Iterator[tuple[str, str]]:
     if item.department not in departments:
-        bad("department", f"unknown department {item.department!r} (未知部门)")
+        yield "department", f"unknown department {item.department!r} (未知部门)"
     for i, source in enumerate(item.data_sources):
         if source not in SOURCES:
-            bad(f"data_sources.{i}", f"unknown data source {source!r} (未知数据源)")
+            yield f"data_sources.{i}", f"unknown data source {source!r} (未知数据源)"
     for i, field in enumerate(item.form):
         if field.prefill:
-            _check_path(field.prefill, f"form.{i}.prefill", bad)
+            yield from _path_problems(field.prefill, f"form.{i}.prefill")
             source = field.prefill.partition(".")[0]
             if source in SOURCES and source not in item.data_sources:
-                bad(f"form.{i}.prefill", f"source {source!r} is not in data_sources")
-    material_codes = {m.code for m in item.materials}
+                yield f"form.{i}.prefill", f"source {source!r} is not in data_sources"
     for i, material in enumerate(item.materials):
         if material.elicence and material.elicence not in ELICENCE_TYPES:
-            bad(f"materials.{i}.elicence",
-                f"unknown e-licence type {material.elicence!r} (未知电子证照类型)")
+            yield (
+                f"materials.{i}.elicence",
+                f"unknown e-licence type {material.elicence!r} (未知电子证照类型)",
+            )
         if material.data_check:
-            _check_path(material.data_check, f"materials.{i}.data_check", bad)
-    for i, code in enumerate(item.commitment.replaces):
-        if code not in material_codes:
-            bad(f"commitment.replaces.{i}", f"unknown material {code!r}")
-        elif not _material(item, code).commitment:
-            bad(f"commitment.replaces.{i}",
-                f"material {code!r} is not marked commitment: true")
-    for i, code in enumerate(item.tolerance.materials):
-        if code not in material_codes:
-            bad(f"tolerance.materials.{i}", f"unknown material {code!r}")
-        elif _material(item, code).requirement is not Requirement.TOLERABLE:
-            bad(f"tolerance.materials.{i}",
-                f"material {code!r} is not marked requirement: tolerable")
-    return problems
+            yield from _path_problems(material.data_check, f"materials.{i}.data_check")
+    yield from _material_links(
+        item,
+        item.commitment.replaces,
+        "commitment.replaces",
+        lambda m: m.commitment,
+        "commitment: true",
+    )
+    yield from _material_links(
+        item,
+        item.tolerance.materials,
+        "tolerance.materials",
+        lambda m: m.requirement is Requirement.TOLERABLE,
+        "requirement: tolerable",
+    )
 
 
-def _check_path(path: str, where: str, bad: Any) -> None:
+def _material_links(
+    item: ItemDef,
+    codes: list[str],
+    where: str,
+    marked: Callable[[Material], bool],
+    marking: str,
+) -> Iterator[tuple[str, str]]:
+    """Each code must name a material of the item that carries ``marking``."""
+    materials = {m.code: m for m in item.materials}
+    for i, code in enumerate(codes):
+        if code not in materials:
+            yield f"{where}.{i}", f"unknown material {code!r}"
+        elif not marked(materials[code]):
+            yield f"{where}.{i}", f"material {code!r} is not marked {marking}"
+
+
+def _path_problems(path: str, where: str) -> Iterator[tuple[str, str]]:
     try:
         field_type(path)
     except ValidationError as exc:
-        bad(where, exc.message)
-
-
-def _material(item: ItemDef, code: str) -> Any:
-    return next(m for m in item.materials if m.code == code)
+        yield where, exc.message

@@ -193,7 +193,9 @@ class Commitment(Strict):
     @model_validator(mode="after")
     def _complete(self) -> Commitment:
         if self.allowed and not (self.replaces or self.conditions):
-            raise ValueError("an allowed commitment must replace materials or conditions")
+            raise ValueError(
+                "an allowed commitment must replace materials or conditions"
+            )
         if self.allowed and not self.verification:
             raise ValueError("an allowed commitment needs a verification method")
         return self
@@ -272,8 +274,15 @@ class ItemDef(Strict):
     exercise_level: Literal["国家", "省", "市", "县", "乡", "村"] = "县"
     power_source: str = "法定本级行使"
     service_objects: list[
-        Literal["自然人", "企业法人", "事业法人", "社会组织法人", "非法人企业",
-                "行政机关", "其他组织"]
+        Literal[
+            "自然人",
+            "企业法人",
+            "事业法人",
+            "社会组织法人",
+            "非法人企业",
+            "行政机关",
+            "其他组织",
+        ]
     ] = Field(min_length=1)
     legal_basis: list[LegalBasis] = Field(min_length=1)
     conditions: list[NonEmpty] = Field(min_length=1)  # 受理条件 in plain words
@@ -299,7 +308,9 @@ class ItemDef(Strict):
     online_since: date | None = None
     life_events: list[NonEmpty] = Field(default_factory=list)
     keywords: list[NonEmpty] = Field(default_factory=list)
-    rule_text: NonEmpty  # the eligibility rule as documentation (秒批 issue makes it data)
+    rule_text: (
+        NonEmpty  # the eligibility rule as documentation (秒批 issue makes it data)
+    )
     faq: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("form")

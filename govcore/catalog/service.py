@@ -29,8 +29,12 @@ class LoadReport:
 
 def content_hash(item: ItemDef) -> str:
     """Return the SHA-256 of an item definition's canonical JSON form."""
-    canonical = json.dumps(item.model_dump(mode="json"), ensure_ascii=False,
-                           sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        item.model_dump(mode="json"),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -72,22 +76,35 @@ def _upsert_departments(data: CatalogData, report: LoadReport) -> dict[str, Depa
             dept = Department(code=spec.code)
             db.session.add(dept)
             existing[spec.code] = dept
-        for attr in ("name", "short_name", "credit_code", "division_code",
-                     "seal_text", "address", "phone"):
+        for attr in (
+            "name",
+            "short_name",
+            "credit_code",
+            "division_code",
+            "seal_text",
+            "address",
+            "phone",
+        ):
             setattr(dept, attr, getattr(spec, attr))
         report.departments += 1
     return existing
 
 
 def _store_version(
-    item_def: ItemDef, departments: dict[str, Department], file: str,
-    now: datetime, report: LoadReport,
+    item_def: ItemDef,
+    departments: dict[str, Department],
+    file: str,
+    now: datetime,
+    report: LoadReport,
 ) -> Problem | None:
     label = f"{item_def.code} v{item_def.version}"
     item = db.session.scalar(sa.select(Item).filter_by(code=item_def.code))
     if item is None:
-        item = Item(code=item_def.code, department=departments[item_def.department],
-                    created_at=now)
+        item = Item(
+            code=item_def.code,
+            department=departments[item_def.department],
+            created_at=now,
+        )
         db.session.add(item)
     item.department = departments[item_def.department]
     digest = content_hash(item_def)
@@ -96,10 +113,14 @@ def _store_version(
         report.unchanged.append(label)
         return None
     if stored is not None and stored.status is not VersionStatus.DRAFT:
-        return Problem(file, item_def.code, "version",
-                       f"version {item_def.version} is {stored.status.value} and cannot "
-                       f"change; add version {max(v.version for v in item.versions) + 1}"
-                       "（已发布版本不可修改，请新增版本）")
+        return Problem(
+            file,
+            item_def.code,
+            "version",
+            f"version {item_def.version} is {stored.status.value} and cannot "
+            f"change; add version {max(v.version for v in item.versions) + 1}"
+            "（已发布版本不可修改，请新增版本）",
+        )
     if stored is None:
         stored = ItemVersion(item=item, version=item_def.version)
         db.session.add(stored)
@@ -145,7 +166,10 @@ def _apply_publication(today: date, report: LoadReport) -> None:
 
 
 def list_items(
-    *, on: date, channel: Channel | None = None, category: Category | None = None,
+    *,
+    on: date,
+    channel: Channel | None = None,
+    category: Category | None = None,
     department: str | None = None,
 ) -> list[ItemVersion]:
     """Return the version in force on ``on`` of every item, filtered, by code."""
@@ -155,7 +179,9 @@ def list_items(
         .join(Item.department)
         .where(ItemVersion.status != VersionStatus.DRAFT)
         .where(ItemVersion.effective_from <= on)
-        .where(sa.or_(ItemVersion.effective_to.is_(None), ItemVersion.effective_to > on))
+        .where(
+            sa.or_(ItemVersion.effective_to.is_(None), ItemVersion.effective_to > on)
+        )
         .order_by(Item.code)
     )
     if category is not None:

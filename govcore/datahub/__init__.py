@@ -14,7 +14,19 @@ from govcore.datahub.ports import (
 )
 
 __all__ = [
-    "DataLookup", "DataSource", "DataSourceError", "ELICENCE_TYPES", "ELicence",
-    "HolderMismatchError", "NoRecordError", "Provenance", "ProvenancedValue", "SCHEMA",
-    "SOURCES", "SourceRecord", "SourceUnavailableError", "field_type", "make_data_source",
+    "DataLookup",
+    "DataSource",
+    "DataSourceError",
+    "ELICENCE_TYPES",
+    "ELicence",
+    "HolderMismatchError",
+    "NoRecordError",
+    "Provenance",
+    "ProvenancedValue",
+    "SCHEMA",
+    "SOURCES",
+    "SourceRecord",
+    "SourceUnavailableError",
+    "field_type",
+    "make_data_source",
 ]

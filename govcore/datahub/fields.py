@@ -55,6 +55,8 @@ ELICENCE_TYPES: dict[str, str] = {
     "HR_SERVICE_LICENSE": "人力资源服务许可证",
     "DRIVING_LICENSE": "机动车驾驶证",
     "QUALIFICATION_CERT": "建筑业企业资质证书",
+    "DISABLED_SOLDIER_CERT": "残疾军人证",
+    "ONE_CHILD_CERT": "独生子女父母光荣证",
 }
 
 _STATUS = "str"
@@ -62,26 +64,49 @@ _PERSON_REF = "str"
 
 SCHEMA: dict[str, dict[str, Any]] = {
     "HK": {
-        "id_no": "str", "name": "str", "sex": "str", "birth_date": "date",
-        "ethnicity": "str", "status": "str", "district_code": "str",
-        "township_code": "str", "household_no": "str", "household_type": "str",
-        "relation_to_head": "str", "address": "str", "move_in_date": "date",
-        "rural_resident": "bool", "photo_available": "bool",
+        "id_no": "str",
+        "name": "str",
+        "sex": "str",
+        "birth_date": "date",
+        "ethnicity": "str",
+        "status": "str",
+        "district_code": "str",
+        "township_code": "str",
+        "household_no": "str",
+        "household_type": "str",
+        "relation_to_head": "str",
+        "address": "str",
+        "move_in_date": "date",
+        "rural_resident": "bool",
+        "photo_available": "bool",
     },
     "SI": {
-        "insured": [{"type": "str", "unit_uscc": "str", "region": "str",
-                     "start": "date", "status": _STATUS, "months": "int"}],
+        "insured": [
+            {
+                "type": "str",
+                "unit_uscc": "str",
+                "region": "str",
+                "start": "date",
+                "status": _STATUS,
+                "months": "int",
+            }
+        ],
         "paid_months": "int",
         "pension_receiving": "bool",
         "retire_date": "date",
         "employment_reg": {"status": _STATUS, "unit": "str"},
         "unemployment_reg": {"status": _STATUS, "date": "date"},
-        "card": {"status": _STATUS, "card_no": "str", "bank": "str",
-                 "account_verified": "bool"},
+        "card": {
+            "status": _STATUS,
+            "card_no": "str",
+            "bank": "str",
+            "account_verified": "bool",
+        },
     },
     "MI": {
-        "enrollment": [{"scheme": "str", "region_code": "str", "year": "int",
-                        "status": _STATUS}],
+        "enrollment": [
+            {"scheme": "str", "region_code": "str", "year": "int", "status": _STATUS}
+        ],
         "subsidised_category": "str",
     },
     "CA": {
@@ -95,30 +120,62 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "institutionalised": "bool",
     },
     "MAR": {
-        "marriage": {"status": _STATUS, "cert_no": "str", "reg_date": "date",
-                     "spouse_id": _PERSON_REF},
+        "marriage": {
+            "status": _STATUS,
+            "cert_no": "str",
+            "reg_date": "date",
+            "spouse_id": _PERSON_REF,
+        },
     },
     "DPF": {
-        "cert_no": "str", "category": "int", "level": "int",
-        "valid_to": "date", "status": _STATUS,
+        "cert_no": "str",
+        "category": "int",
+        "level": "int",
+        "valid_to": "date",
+        "status": _STATUS,
     },
     "HL": {
-        "birth_cert": [{"no": "str", "child_name": "str", "child_sex": "str",
-                        "birth_datetime": "datetime", "birth_place": "str",
-                        "mother_id": _PERSON_REF, "father_id": _PERSON_REF,
-                        "issuer_org": "str", "issue_date": "date"}],
+        "birth_cert": [
+            {
+                "no": "str",
+                "child_name": "str",
+                "child_sex": "str",
+                "birth_datetime": "datetime",
+                "birth_place": "str",
+                "mother_id": _PERSON_REF,
+                "father_id": _PERSON_REF,
+                "issuer_org": "str",
+                "issue_date": "date",
+            }
+        ],
         "fertility_reg": [{"reg_no": "str", "child_order": "int", "date": "date"}],
         "one_child_cert": {"no": "str", "date": "date"},
         "fp_violation": {"flag": "bool", "period": "str"},
         "children": [{"id_no": _PERSON_REF, "sex": "str", "birth_date": "date"}],
     },
     "MR": {
-        "entity": {"uscc": "str", "name": "str", "type": "str", "status": _STATUS,
-                   "operator_id": _PERSON_REF, "address": "str",
-                   "address_district": "str", "scope_codes": ["str"],
-                   "established_on": "date"},
-        "entities": [{"uscc": "str", "name": "str", "type": "str",
-                      "status": _STATUS, "address_district": "str"}],
+        "entity": {
+            "uscc": "str",
+            "name": "str",
+            "type": "str",
+            "status": _STATUS,
+            "legal_rep_name": "str",
+            "legal_rep_id": _PERSON_REF,
+            "operator_id": _PERSON_REF,
+            "address": "str",
+            "address_district": "str",
+            "scope_codes": ["str"],
+            "established_on": "date",
+        },
+        "entities": [
+            {
+                "uscc": "str",
+                "name": "str",
+                "type": "str",
+                "status": _STATUS,
+                "address_district": "str",
+            }
+        ],
         "abnormal_list": "bool",
         "serious_illegal_list": "bool",
         "reg_ban": {"until": "date", "reason": "str"},
@@ -127,18 +184,35 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "hr_service_license": {"no": "str", "scope": ["str"], "status": _STATUS},
     },
     "RE": {
-        "holdings": [{"unit_no": "str", "address": "str", "district": "str",
-                      "usage": "str", "area": "number", "share": "number"}],
+        "holdings": [
+            {
+                "unit_no": "str",
+                "address": "str",
+                "district": "str",
+                "usage": "str",
+                "area": "number",
+                "share": "number",
+            }
+        ],
     },
     "PS": {
         "criminal_record": {"exists": "bool", "juvenile_sealed": "bool"},
         "wanted": "bool",
         "in_custody": "bool",
         "deprived_political_rights": "bool",
-        "residence_permit": {"no": "str", "address": "str",
-                             "address_district": "str", "valid_from": "date",
-                             "last_endorse": "date", "status": _STATUS},
+        "residence_permit": {
+            "no": "str",
+            "address": "str",
+            "address_district": "str",
+            "valid_from": "date",
+            "last_endorse": "date",
+            "status": _STATUS,
+        },
         "dog_reg": [{"dog_chip": "str", "valid_to": "date", "address": "str"}],
+        "rental_registration": [
+            {"address": "str", "address_district": "str", "valid_to": "date"}
+        ],
+        "serving_sentence": "bool",
     },
     "CR": {
         "dishonest_executee": "bool",
@@ -153,9 +227,18 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "disabled_soldier_cert": {"no": "str", "level": "int", "status": _STATUS},
     },
     "TR": {
-        "qualification": [{"cert_no": "str", "category": "str", "valid_to": "date",
-                           "status": _STATUS, "integrity_grade": "str",
-                           "issuer_region": "str", "first_issued_on": "date"}],
+        "qualification": [
+            {
+                "cert_no": "str",
+                "category": "str",
+                "valid_to": "date",
+                "status": _STATUS,
+                "integrity_grade": "str",
+                "issuer_region": "str",
+                "first_issued_on": "date",
+            }
+        ],
+        "major_accidents": [{"date": "date", "liability": "str"}],
     },
     "CON": {
         "safety_permit": {"no": "str", "valid_to": "date", "status": _STATUS},
@@ -164,8 +247,15 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "qualification_valid": "bool",
     },
     "EDU": {
-        "degree": [{"level": "str", "full_time": "bool", "grad_date": "date",
-                    "cert_no": "str", "school": "str"}],
+        "degree": [
+            {
+                "level": "str",
+                "full_time": "bool",
+                "grad_date": "date",
+                "cert_no": "str",
+                "school": "str",
+            }
+        ],
         "enrolled": "bool",
     },
     "INC": {
@@ -175,8 +265,16 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "checked_on": "date",
     },
     "EL": {
-        "licences": [{"type": "str", "number": "str", "issuer": "str",
-                      "issued_on": "date", "valid_to": "date", "status": _STATUS}],
+        "licences": [
+            {
+                "type": "str",
+                "number": "str",
+                "issuer": "str",
+                "issued_on": "date",
+                "valid_to": "date",
+                "status": _STATUS,
+            }
+        ],
     },
 }
 

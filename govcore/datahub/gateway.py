@@ -16,14 +16,11 @@ message and never in a log line.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, NoReturn
@@ -34,6 +31,15 @@ import requests
 from requests.utils import requote_uri
 
 from govcore.datahub.fields import SOURCES
+from govcore.datahub.gateway_settings import GatewaySettings
+from govcore.datahub.gateway_signing import (
+    HEADER_APP_KEY,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    sign,
+    verify,
+)
 from govcore.datahub.ports import (
     DataSource,
     HolderMismatchError,
@@ -56,222 +62,8 @@ logger = logging.getLogger(__name__)
 #: Path of the query endpoint, appended to the base URL's own path.
 QUERY_PATH = "/v1/query"
 
-HEADER_APP_KEY = "X-App-Key"
-HEADER_TIMESTAMP = "X-Timestamp"
-HEADER_NONCE = "X-Nonce"
-HEADER_SIGNATURE = "X-Signature"
 
 SUBJECT_ID_LENGTH = 18
-
-_REQUIRED_KEYS = {
-    "base_url": "DATAHUB_GATEWAY_URL",
-    "app_key": "DATAHUB_GATEWAY_APP_KEY",
-    "app_secret": "DATAHUB_GATEWAY_APP_SECRET",
-}
-_FLOAT_KEYS = {
-    "connect_timeout_s": "DATAHUB_GATEWAY_CONNECT_TIMEOUT",
-    "read_timeout_s": "DATAHUB_GATEWAY_READ_TIMEOUT",
-    "backoff_s": "DATAHUB_GATEWAY_BACKOFF",
-    "breaker_reset_s": "DATAHUB_GATEWAY_BREAKER_RESET",
-}
-_INT_KEYS = {
-    "max_retries": "DATAHUB_GATEWAY_RETRIES",
-    "breaker_fail_max": "DATAHUB_GATEWAY_BREAKER_FAIL_MAX",
-}
-
-
-# --------------------------------------------------------------------------- #
-# Settings
-# --------------------------------------------------------------------------- #
-
-
-@dataclass(frozen=True)
-class GatewaySettings:
-    """Connection settings of the data-sharing gateway.
-
-    ``app_secret`` is excluded from ``repr`` so that logging the settings (or
-    an exception that embeds them) cannot leak the signing key.
-    """
-
-    base_url: str
-    app_key: str
-    app_secret: str = field(repr=False)
-    connect_timeout_s: float = 1.0
-    read_timeout_s: float = 2.0
-    max_retries: int = 2
-    backoff_s: float = 0.1
-    breaker_fail_max: int = 5
-    breaker_reset_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationError(
-                "配置项 DATAHUB_GATEWAY_URL 无效（the gateway URL must be an "
-                "absolute http(s) URL）",
-                field="DATAHUB_GATEWAY_URL",
-                code="invalid_gateway_url",
-            )
-        if parts.query or parts.fragment:
-            # The signature covers the path only; a query string in the base
-            # URL would be sent unsigned.
-            raise ValidationError(
-                "配置项 DATAHUB_GATEWAY_URL 不得含查询串（the gateway URL must "
-                "not have a query string or fragment）",
-                field="DATAHUB_GATEWAY_URL",
-                code="invalid_gateway_url",
-            )
-        checks = (
-            ("connect_timeout_s", self.connect_timeout_s > 0),
-            ("read_timeout_s", self.read_timeout_s > 0),
-            ("max_retries", self.max_retries >= 0),
-            ("backoff_s", self.backoff_s >= 0),
-            ("breaker_fail_max", self.breaker_fail_max >= 1),
-            ("breaker_reset_s", self.breaker_reset_s > 0),
-        )
-        for name, ok in checks:
-            if not ok:
-                key = _FLOAT_KEYS.get(name) or _INT_KEYS[name]
-                raise ValidationError(
-                    f"配置项 {key} 超出范围（{name} out of range）",
-                    field=key,
-                    code="invalid_gateway_setting",
-                )
-
-    @classmethod
-    def from_mapping(cls, cfg: Mapping[str, Any]) -> GatewaySettings:
-        """Build settings from a configuration mapping (app config, environment).
-
-        Numbers may be given as numbers or as strings, as environment variables
-        are.
-
-        :param cfg: a mapping with the ``DATAHUB_GATEWAY_*`` keys.
-        :return: the validated settings.
-        :raise ValidationError: if the URL, app key or app secret is missing or
-            empty (the message names the key, never the value), or a number is
-            malformed or out of range.
-        """
-        kwargs: dict[str, Any] = {}
-        for name, key in _REQUIRED_KEYS.items():
-            value = cfg.get(key)
-            if value is None or not str(value).strip():
-                raise ValidationError(
-                    f"缺少配置项 {key}（missing setting {key}）",
-                    field=key,
-                    code="missing_gateway_setting",
-                )
-            kwargs[name] = str(value).strip()
-        for name, key in _FLOAT_KEYS.items():
-            if cfg.get(key) is not None:
-                kwargs[name] = _parse_number(cfg[key], key, float)
-        for name, key in _INT_KEYS.items():
-            if cfg.get(key) is not None:
-                kwargs[name] = _parse_number(cfg[key], key, int)
-        return cls(**kwargs)
-
-
-def _parse_number(raw: Any, key: str, kind: Callable[[Any], Any]) -> Any:
-    # bool is an int subclass; "DATAHUB_GATEWAY_RETRIES = True" is a mistake,
-    # not 1.
-    if isinstance(raw, bool):
-        raise ValidationError(
-            f"配置项 {key} 须为数字（{key} must be a number）",
-            field=key,
-            code="invalid_gateway_setting",
-        )
-    try:
-        return kind(str(raw).strip() if isinstance(raw, str) else raw)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            f"配置项 {key} 须为数字（{key} must be a number）",
-            field=key,
-            code="invalid_gateway_setting",
-        ) from None
-
-
-# --------------------------------------------------------------------------- #
-# Request signing
-# --------------------------------------------------------------------------- #
-
-
-def _canonical(
-    method: str, path: str, timestamp: str, nonce: str, body: bytes
-) -> bytes:
-    body_hash = hashlib.sha256(body).hexdigest()
-    return "\n".join([method.upper(), path, timestamp, nonce, body_hash]).encode(
-        "utf-8"
-    )
-
-
-def sign(
-    secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes
-) -> str:
-    """Return the request signature: lowercase hex HMAC-SHA256 of the canonical form.
-
-    The canonical form is ``"\\n".join([METHOD, path, timestamp, nonce,
-    sha256_hex(body)])`` encoded as UTF-8.
-
-    :param secret: the app secret shared with the gateway.
-    :param method: the HTTP method; upper-cased before signing.
-    :param path: the request path as sent, including any base-URL prefix and
-        excluding scheme, host and query string, e.g. ``/v1/query``.
-    :param timestamp: unix seconds, as sent in ``X-Timestamp``.
-    :param nonce: the single-use value sent in ``X-Nonce``.
-    :param body: the exact request body bytes.
-    :return: 64 lowercase hex characters.
-    """
-    return hmac.new(
-        secret.encode("utf-8"),
-        _canonical(method, path, timestamp, nonce, body),
-        hashlib.sha256,
-    ).hexdigest()
-
-
-def verify(
-    secret: str,
-    method: str,
-    path: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    now: float,
-    max_skew_s: int = 300,
-) -> bool:
-    """Check a signed request, as the gateway (or a test double) would.
-
-    Header names are matched case-insensitively. This checks the signature and
-    the timestamp window only; rejecting a replayed ``X-Nonce`` within the
-    window needs state and is left to the caller.
-
-    :param secret: the app secret belonging to the request's ``X-App-Key``.
-    :param method: the HTTP method of the request.
-    :param path: the request path without query string.
-    :param headers: the request headers.
-    :param body: the exact request body bytes.
-    :param now: the verifier's current time in unix seconds.
-    :param max_skew_s: how far (either way) ``X-Timestamp`` may be from ``now``.
-    :return: ``True`` only if all signing headers are present, the timestamp is
-        fresh and the signature matches.
-    """
-    lowered = {str(k).lower(): v for k, v in headers.items()}
-    values = [
-        lowered.get(name.lower())
-        for name in (HEADER_APP_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
-    ]
-    if not all(isinstance(v, str) and v for v in values):
-        return False
-    _, timestamp, nonce, signature = (str(v) for v in values)
-    if not timestamp.isascii() or not timestamp.isdigit():
-        return False
-    if abs(now - int(timestamp)) > max_skew_s:
-        return False
-    expected = sign(secret, method, path, timestamp, nonce, body)
-    # compare_digest on str rejects non-ASCII with TypeError; compare bytes so
-    # a garbage header is simply "not equal".
-    return hmac.compare_digest(
-        expected.encode("ascii"), signature.encode("utf-8", "surrogateescape")
-    )
-
 
 # --------------------------------------------------------------------------- #
 # Adapter

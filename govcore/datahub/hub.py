@@ -43,7 +43,7 @@ def make_data_source(config: Mapping[str, Any]) -> DataSource:
         ) from None
     cls = getattr(importlib.import_module(module_name), attr)
     if name == "gateway":
-        from govcore.datahub.gateway import GatewaySettings
+        from govcore.datahub.gateway_settings import GatewaySettings
 
         return cls(GatewaySettings.from_mapping(config))
     return cls(unavailable=config.get("DATAHUB_SANDBOX_UNAVAILABLE", ()))
@@ -121,10 +121,16 @@ class DataLookup:
             and _valid_on(raw, licence, on)
         ]
 
-    def find_elicence(self, holder_id: str, licence_type: str, *, on: date) -> ELicence | None:
+    def find_elicence(
+        self, holder_id: str, licence_type: str, *, on: date
+    ) -> ELicence | None:
         """Return the holder's valid e-licence of ``licence_type``, if any."""
         return next(
-            (lic for lic in self.elicences(holder_id, on=on) if lic.type == licence_type),
+            (
+                lic
+                for lic in self.elicences(holder_id, on=on)
+                if lic.type == licence_type
+            ),
             None,
         )
 

@@ -55,8 +55,10 @@ def _scalar_ok(kind: str, value: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "date":
         # ISO 8601 extended form only: "2026-01-31", never "20260131".
-        return isinstance(value, str) and len(value) == 10 and _parses(
-            date.fromisoformat, value
+        return (
+            isinstance(value, str)
+            and len(value) == 10
+            and _parses(date.fromisoformat, value)
         )
     if kind == "datetime":
         return isinstance(value, str) and _parses(datetime.fromisoformat, value)

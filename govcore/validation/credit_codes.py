@@ -157,7 +157,9 @@ def parse_credit_code(value: str) -> CreditCodeInfo:
     :raises InvalidCreditCodeError: with a message saying what is wrong.
     """
     if not isinstance(value, str):
-        raise _fail("统一社会信用代码必须是字符串", "credit code must be a string", "type")
+        raise _fail(
+            "统一社会信用代码必须是字符串", "credit code must be a string", "type"
+        )
     raw = value.strip()
     if len(raw) != 18:
         raise _fail(

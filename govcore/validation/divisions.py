@@ -196,7 +196,9 @@ def parse_division_code(value: str) -> DivisionCode:
         part or structure is wrong.
     """
     if not isinstance(value, str):
-        raise _fail("行政区划代码必须是字符串", "division code must be a string", "type")
+        raise _fail(
+            "行政区划代码必须是字符串", "division code must be a string", "type"
+        )
     code = value.strip()
     _check_form(code)
     return DivisionCode(

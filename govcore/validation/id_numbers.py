@@ -170,9 +170,7 @@ def _classify(number: str, *, legacy15: bool) -> tuple[IdNumberKind, str]:
     return IdNumberKind.RESIDENT, number[:6]
 
 
-def _birth_date(
-    digits: str, *, positions: str, today: datetime.date
-) -> datetime.date:
+def _birth_date(digits: str, *, positions: str, today: datetime.date) -> datetime.date:
     try:
         born = datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
@@ -196,9 +194,7 @@ def _birth_date(
     return born
 
 
-def parse_id_number(
-    value: str, *, today: datetime.date | None = None
-) -> IdNumberInfo:
+def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumberInfo:
     """Validate an ID number and read what it encodes.
 
     Surrounding whitespace is ignored and a lower-case ``x`` is accepted.

@@ -17,7 +17,9 @@ from webapp import create_app
 from tests.conftest import PostgresSchema, require_postgres
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The application on an empty database with no tables at all."""
     schema = None
@@ -65,8 +67,9 @@ def test_a_model_change_without_a_migration_is_detected(empty_app: Flask) -> Non
 
     with empty_app.app_context():
         upgrade()
-        extra = sa.Table("not_migrated", db.metadata, sa.Column("id", sa.Integer,
-                                                               primary_key=True))
+        extra = sa.Table(
+            "not_migrated", db.metadata, sa.Column("id", sa.Integer, primary_key=True)
+        )
         try:
             assert schema_differences() != []
         finally:

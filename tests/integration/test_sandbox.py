@@ -27,8 +27,11 @@ def person(id_number: str, **records) -> dict:
 
 
 def document(*people, organisations=()) -> dict:
-    return {"format": "miaopi-sandbox/1", "people": list(people),
-            "organisations": list(organisations)}
+    return {
+        "format": "miaopi-sandbox/1",
+        "people": list(people),
+        "organisations": list(organisations),
+    }
 
 
 def write(tmp_path: Path, doc: dict) -> Path:
@@ -41,20 +44,45 @@ def load(path: Path) -> int:
     return sandbox.import_subjects(sandbox.read_sandbox_file(path), now=NOW)
 
 
-CHEN_HK = {"name": "陈伯", "sex": "M", "birth_date": "1944-01-15", "status": "NORMAL",
-           "district_code": "440507", "township_code": "440507001",
-           "address": "汕头市龙湖区金霞街道金砂路1号"}
+CHEN_HK = {
+    "name": "陈伯",
+    "sex": "M",
+    "birth_date": "1944-01-15",
+    "status": "NORMAL",
+    "district_code": "440507",
+    "township_code": "440507001",
+    "address": "汕头市龙湖区金霞街道金砂路1号",
+}
 
 
 def test_import_then_lookup_gives_values_with_provenance(app_ctx, tmp_path) -> None:
-    path = write(tmp_path, document(
-        person(CHEN, HK=CHEN_HK, CA={"dibao": {"status": "ACTIVE", "start": "2020-01-01"}},
-               EL={"licences": [
-                   {"type": "ID_CARD", "number": CHEN, "issuer": "汕头市公安局龙湖分局",
-                    "valid_to": "2030-01-01", "status": "VALID"},
-                   {"type": "SSC", "number": "X1", "status": "EXPIRED"},
-                   {"type": "HUKOU_BOOK", "number": "H1", "valid_to": "2020-01-01"}]}),
-    ))
+    path = write(
+        tmp_path,
+        document(
+            person(
+                CHEN,
+                HK=CHEN_HK,
+                CA={"dibao": {"status": "ACTIVE", "start": "2020-01-01"}},
+                EL={
+                    "licences": [
+                        {
+                            "type": "ID_CARD",
+                            "number": CHEN,
+                            "issuer": "汕头市公安局龙湖分局",
+                            "valid_to": "2030-01-01",
+                            "status": "VALID",
+                        },
+                        {"type": "SSC", "number": "X1", "status": "EXPIRED"},
+                        {
+                            "type": "HUKOU_BOOK",
+                            "number": "H1",
+                            "valid_to": "2020-01-01",
+                        },
+                    ]
+                },
+            ),
+        ),
+    )
     assert load(path) == 3
     lookup = DataLookup(SandboxDataSource(), now=NOW)
     address = lookup.value("HK.address", CHEN)
@@ -100,10 +128,15 @@ def test_lookup_asks_each_source_once(app_ctx, tmp_path) -> None:
 
 
 def test_reimport_replaces_all_records_of_the_same_people(app_ctx, tmp_path) -> None:
-    load(write(tmp_path, document(
-        person(CHEN, HK=CHEN_HK, CA={"dibao": {"status": "ACTIVE"}}),
-        person(WIFE, HK={**CHEN_HK, "name": "陈姆", "sex": "F"}),
-    )))
+    load(
+        write(
+            tmp_path,
+            document(
+                person(CHEN, HK=CHEN_HK, CA={"dibao": {"status": "ACTIVE"}}),
+                person(WIFE, HK={**CHEN_HK, "name": "陈姆", "sex": "F"}),
+            ),
+        )
+    )
     load(write(tmp_path, document(person(CHEN, HK={**CHEN_HK, "address": "新地址"}))))
     records = sandbox.describe_subject(CHEN)
     assert set(records) == {"HK"}  # the CA record went with the replacement
@@ -115,8 +148,27 @@ def test_organisations_are_keyed_by_credit_code(app_ctx, tmp_path) -> None:
     from govcore.validation import make_credit_code
 
     code = make_credit_code("9", "2", "440507", "MA000001")
-    load(write(tmp_path, document(organisations=[{"credit_code": code, "records": {
-        "MR": {"entity": {"uscc": code, "name": "龙湖区金霞小陈商行", "status": "存续"}}}}])))
+    load(
+        write(
+            tmp_path,
+            document(
+                organisations=[
+                    {
+                        "credit_code": code,
+                        "records": {
+                            "MR": {
+                                "entity": {
+                                    "uscc": code,
+                                    "name": "龙湖区金霞小陈商行",
+                                    "status": "存续",
+                                }
+                            }
+                        },
+                    }
+                ]
+            ),
+        )
+    )
     lookup = DataLookup(SandboxDataSource(), now=NOW)
     assert lookup.value("MR.entity.name", code).value == "龙湖区金霞小陈商行"
 
@@ -140,7 +192,10 @@ def test_invalid_id_numbers_are_named_by_record(app_ctx, tmp_path) -> None:
         ({"HK": {"birth_date": "15/01/1944"}}, "records.HK.birth_date: expected date"),
         ({"HK": {"id_no": WIFE}}, "HK.id_no differs"),
         ({"CA": {"dibao": "yes"}}, "records.CA.dibao: expected an object"),
-        ({"EL": {"licences": [{"type": 5}]}}, "records.EL.licences[0].type: expected str"),
+        (
+            {"EL": {"licences": [{"type": 5}]}},
+            "records.EL.licences[0].type: expected str",
+        ),
     ],
 )
 def test_invalid_records_are_rejected(app_ctx, tmp_path, records, fragment) -> None:

@@ -62,7 +62,11 @@ def only_problem(root: Path):
 def test_unknown_field_is_named_with_file_and_item(catalog_copy: Path) -> None:
     path = edit_item(catalog_copy, "aged-allowance", lambda d: d.update(colour="red"))
     problem = only_problem(catalog_copy)
-    assert (problem.file, problem.item, problem.field) == (str(path), "aged-allowance", "colour")
+    assert (problem.file, problem.item, problem.field) == (
+        str(path),
+        "aged-allowance",
+        "colour",
+    )
     assert "unknown field" in problem.message
 
 
@@ -101,7 +105,9 @@ def test_locked_field_without_prefill_is_rejected(catalog_copy: Path) -> None:
 
 
 def test_unknown_department_is_rejected(catalog_copy: Path) -> None:
-    edit_item(catalog_copy, "aged-allowance", lambda d: d.update(department="lh-nobody"))
+    edit_item(
+        catalog_copy, "aged-allowance", lambda d: d.update(department="lh-nobody")
+    )
     assert only_problem(catalog_copy).field == "department"
 
 
@@ -109,14 +115,18 @@ def test_invalid_department_credit_code_is_rejected(catalog_copy: Path) -> None:
     path = catalog_copy / "departments.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     code = data["departments"][0]["credit_code"]
-    data["departments"][0]["credit_code"] = code[:-1] + ("0" if code[-1] != "0" else "1")
+    data["departments"][0]["credit_code"] = code[:-1] + (
+        "0" if code[-1] != "0" else "1"
+    )
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     problem = only_problem(catalog_copy)
     assert problem.field == "departments.0.credit_code"
 
 
 def test_every_problem_is_reported_at_once(catalog_copy: Path) -> None:
-    edit_item(catalog_copy, "aged-allowance", lambda d: d.update(category="XX", colour=1))
+    edit_item(
+        catalog_copy, "aged-allowance", lambda d: d.update(category="XX", colour=1)
+    )
     with pytest.raises(CatalogFileError) as info:
         read_catalog(catalog_copy)
     assert {p.field for p in info.value.problems} >= {"category", "colour"}

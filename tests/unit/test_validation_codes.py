@@ -62,7 +62,23 @@ def test_uscc_constants() -> None:
     assert len(USCC_ALPHABET) == 31
     assert not set("IOSVZ") & set(USCC_ALPHABET)
     assert USCC_WEIGHTS == (
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
+        1,
+        3,
+        9,
+        27,
+        19,
+        26,
+        16,
+        17,
+        20,
+        29,
+        25,
+        13,
+        8,
+        24,
+        10,
+        30,
+        28,
     )
     assert ORG_CODE_WEIGHTS == (3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -228,7 +244,7 @@ def test_any_single_substitution_in_credit_code_is_rejected(
     # A shift of 1..30 within the alphabet always yields a different character.
     original = USCC_ALPHABET.index(code[position])
     replacement = USCC_ALPHABET[(original + shift) % len(USCC_ALPHABET)]
-    mutated = code[:position] + replacement + code[position + 1:]
+    mutated = code[:position] + replacement + code[position + 1 :]
     assert not is_valid_credit_code(mutated)
 
 
@@ -239,7 +255,7 @@ def test_any_adjacent_transposition_in_credit_code_is_rejected(
 ) -> None:
     first, second = code[position], code[position + 1]
     assume(first != second)
-    mutated = code[:position] + second + first + code[position + 2:]
+    mutated = code[:position] + second + first + code[position + 2 :]
     assert not is_valid_credit_code(mutated)
 
 

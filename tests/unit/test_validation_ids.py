@@ -266,7 +266,7 @@ def test_any_single_substitution_is_rejected(
     # different character, so no example is wasted on a no-op substitution.
     original = ID_ALPHABET.index(number[position])
     replacement = ID_ALPHABET[(original + shift) % len(ID_ALPHABET)]
-    mutated = number[:position] + replacement + number[position + 1:]
+    mutated = number[:position] + replacement + number[position + 1 :]
     assert not is_valid_id_number(mutated, today=TODAY)
 
 
@@ -278,7 +278,7 @@ def test_any_adjacent_transposition_is_rejected(number: str, position: int) -> N
     # 11 is prime with |a - b| <= 10.
     first, second = number[position], number[position + 1]
     assume(first != second)
-    mutated = number[:position] + second + first + number[position + 2:]
+    mutated = number[:position] + second + first + number[position + 2 :]
     assert not is_valid_id_number(mutated, today=TODAY)
 
 

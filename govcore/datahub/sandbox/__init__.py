@@ -19,7 +19,17 @@ from govcore.datahub.sandbox.service import (
 )
 
 __all__ = [
-    "FORMAT", "SandboxDataSource", "SandboxFileError", "SandboxRecord", "Subject",
-    "count_people", "count_records", "describe_subject", "generate_into_sandbox", "import_subjects",
-    "read_sandbox_file", "record_id_for", "validate_sandbox_document",
+    "FORMAT",
+    "SandboxDataSource",
+    "SandboxFileError",
+    "SandboxRecord",
+    "Subject",
+    "count_people",
+    "count_records",
+    "describe_subject",
+    "generate_into_sandbox",
+    "import_subjects",
+    "read_sandbox_file",
+    "record_id_for",
+    "validate_sandbox_document",
 ]

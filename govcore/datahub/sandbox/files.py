@@ -8,6 +8,7 @@ full before anything is written; problems name the record (1-based) and path.
 from __future__ import annotations
 
 import json
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -71,29 +72,32 @@ def read_sandbox_file(path: Path) -> list[Subject]:
         raise SandboxFileError(str(path), [f"cannot read file: {exc}"]) from exc
     except json.JSONDecodeError as exc:
         raise SandboxFileError(
-            str(path), [f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]
+            str(path),
+            [f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"],
         ) from exc
     return validate_sandbox_document(raw, file=str(path))
 
 
-def validate_sandbox_document(raw: Any, *, file: str = "<document>") -> list[Subject]:
+def validate_sandbox_document(
+    raw: Any, *, file: str = "<document>", today: date | None = None
+) -> list[Subject]:
     """Validate a decoded sandbox document and return its subjects.
+
+    :param today: the date birth dates may not be after (default: today).
 
     :raise SandboxFileError: listing every problem found.
     """
     try:
         doc = SandboxFile.model_validate(raw)
     except PydanticValidationError as exc:
-        problems = [
-            f"{_where(err['loc'])}: {err['msg']}" for err in exc.errors()
-        ]
+        problems = [f"{_where(err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise SandboxFileError(file, problems) from None
     problems: list[str] = []
     subjects: list[Subject] = []
     seen: set[str] = set()
     for kind, entries in (("person", doc.people), ("organisation", doc.organisations)):
         for index, entry in enumerate(entries):
-            subject = _validate_entry(kind, index, entry, problems)
+            subject = _validate_entry(kind, index, entry, problems, today)
             if subject is None:
                 continue
             if subject.subject_id in seen:
@@ -106,17 +110,19 @@ def validate_sandbox_document(raw: Any, *, file: str = "<document>") -> list[Sub
 
 
 def _validate_entry(
-    kind: str, index: int, entry: SubjectEntry, problems: list[str]
+    kind: str, index: int, entry: SubjectEntry, problems: list[str], today: date | None
 ) -> Subject | None:
     label = _label(kind, index)
     try:
         if kind == "person":
             if entry.id_number is None or entry.credit_code is not None:
                 raise ValidationError("a person needs id_number (and no credit_code)")
-            subject_id = parse_id_number(entry.id_number).number
+            subject_id = parse_id_number(entry.id_number, today=today).number
         else:
             if entry.credit_code is None or entry.id_number is not None:
-                raise ValidationError("an organisation needs credit_code (and no id_number)")
+                raise ValidationError(
+                    "an organisation needs credit_code (and no id_number)"
+                )
             subject_id = parse_credit_code(entry.credit_code).code
     except ValidationError as exc:
         problems.append(f"{label}: {exc.message}")
@@ -124,13 +130,17 @@ def _validate_entry(
     ok = True
     for source, data in entry.records.items():
         for path, message in check_record(source, data):
-            problems.append(f"{label} ({_masked(subject_id)}): records.{path}: {message}")
+            problems.append(
+                f"{label} ({_masked(subject_id)}): records.{path}: {message}"
+            )
             ok = False
     hk_id = entry.records.get("HK", {}).get("id_no")
     if hk_id is not None and hk_id != subject_id:
         problems.append(f"{label}: records.HK.id_no differs from id_number")
         ok = False
-    return Subject(subject_id, kind, entry.records) if ok else None  # type: ignore[arg-type]
+    if not ok:
+        return None
+    return Subject(subject_id, kind, entry.records)  # type: ignore[arg-type]
 
 
 def _label(kind: str, index: int) -> str:
@@ -139,10 +149,15 @@ def _label(kind: str, index: int) -> str:
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    if len(loc) >= 2 and loc[0] in ("people", "organisations") and isinstance(loc[1], int):
+    if (
+        len(loc) >= 2
+        and loc[0] in ("people", "organisations")
+        and isinstance(loc[1], int)
+    ):
         rest = ".".join(str(p) for p in loc[2:])
-        return f"{_label('person' if loc[0] == 'people' else 'organisation', loc[1])}" + (
-            f".{rest}" if rest else ""
+        return (
+            f"{_label('person' if loc[0] == 'people' else 'organisation', loc[1])}"
+            + (f".{rest}" if rest else "")
         )
     return ".".join(str(p) for p in loc) or "-"
 

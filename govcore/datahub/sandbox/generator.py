@@ -36,7 +36,7 @@ from govcore.datahub.sandbox.generator_world import (
 )
 from govcore.datahub.sandbox.personas import PERSONA_SEED, build_personas
 
-__all__ = ["generate_population"]
+__all__ = ["EARLIEST_TODAY", "generate_population"]
 
 Spec = tuple[str, int, str]
 """A household member to create: (relation to the head, age, sex)."""
@@ -45,11 +45,20 @@ UNREGISTERED = "未落户"
 """Relation marking a baby with a birth certificate but no HK record yet."""
 
 _KINDS: tuple[tuple[str, int], ...] = (
-    ("elder_single", 11), ("elder_couple", 13), ("family", 30), ("three_gen", 13),
-    ("with_parent", 10), ("young_single", 8), ("young_couple", 7),
-    ("collective", 2), ("migrant", 6),
+    ("elder_single", 11),
+    ("elder_couple", 13),
+    ("family", 30),
+    ("three_gen", 13),
+    ("with_parent", 10),
+    ("young_single", 8),
+    ("young_couple", 7),
+    ("collective", 2),
+    ("migrant", 6),
 )
 _MOVABLE = ("family", "young_single", "young_couple")
+
+#: The earliest reference date: every persona is born and married by then.
+EARLIEST_TODAY = date(2024, 1, 1)
 
 
 def generate_population(people: int, *, seed: int, today: date) -> dict[str, Any]:
@@ -61,10 +70,13 @@ def generate_population(people: int, *, seed: int, today: date) -> dict[str, Any
     :return: a ``miaopi-sandbox/1`` document accepted by
         :func:`~govcore.datahub.sandbox.files.validate_sandbox_document`
         (as long as ``today`` is not after the validating machine's date).
-    :raise ValueError: if ``people`` is negative.
+    :raise ValueError: if ``people`` is negative, or ``today`` is before
+        :data:`EARLIEST_TODAY` (the personas' fixed dates would be in the future).
     """
     if people < 0:
         raise ValueError(f"people must be zero or more, got {people}")
+    if today < EARLIEST_TODAY:
+        raise ValueError(f"today must be {EARLIEST_TODAY} or later, got {today}")
     world = World(random.Random(PERSONA_SEED), today)
     build_personas(world)
     first = len(world.people)
@@ -114,8 +126,10 @@ def _shape(rng: random.Random, kind: str) -> list[Spec]:
     if kind == "young_single":
         return [("户主", rng.randint(18, 38), rng.choice("MF"))]
     if kind == "collective":
-        return [("集体户成员", rng.randint(18, 50), rng.choice("MF"))
-                for _ in range(rng.randint(1, 4))]
+        return [
+            ("集体户成员", rng.randint(18, 50), rng.choice("MF"))
+            for _ in range(rng.randint(1, 4))
+        ]
     return _family_shape(rng, kind)
 
 
@@ -225,8 +239,13 @@ def _register(
     status = "CANCELLED_MOVE" if plan.kind == "cancelled_move" else "NORMAL"
     ethnicity = _ethnicity(w.rng, plan)
     return w.add_person(
-        plan.house, id_no, name, relation,
-        status=status, ethnicity=ethnicity, move_in=move_in,
+        plan.house,
+        id_no,
+        name,
+        relation,
+        status=status,
+        ethnicity=ethnicity,
+        move_in=move_in,
     )
 
 

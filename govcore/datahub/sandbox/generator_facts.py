@@ -19,10 +19,10 @@ from govcore.datahub.sandbox.generator_world import (
     Record,
     World,
     add_years,
+    civil_affairs_name,
     licence,
 )
 
-CIVIL_AFFAIRS = "汕头市龙湖区民政局"
 HRSS = "汕头市人力资源和社会保障局"
 DPF_ISSUER = "汕头市龙湖区残疾人联合会"
 TIER_80, TIER_90, TIER_100 = "80-89", "90-99", "100+"
@@ -39,29 +39,38 @@ def months_between(start: date, end: date) -> int:
 
 
 def marry(w: World, a: Person, b: Person, reg_date: date) -> str:
-    """Record a marriage on both spouses (MAR) with their 结婚证; return its number."""
-    cert = w.unique(lambda: f"J{LONGHU}-{reg_date.year}-{w.digits(6)}")
+    """Record a marriage on both spouses (MAR) with their 结婚证; return its number.
+
+    The marriage is registered where ``a``'s household is.
+    """
+    district = a.household.district
+    issuer = civil_affairs_name(district)
+    cert = w.unique(lambda: f"J{district}-{reg_date.year}-{w.digits(6)}")
     for me, other in ((a, b), (b, a)):
         me.spouse = other
         me.rec("MAR")["marriage"] = {
-            "status": "MARRIED", "cert_no": cert,
-            "reg_date": reg_date.isoformat(), "spouse_id": other.id_no,
+            "status": "MARRIED",
+            "cert_no": cert,
+            "reg_date": reg_date.isoformat(),
+            "spouse_id": other.id_no,
         }
         me.licences.append(
-            licence("MARRIAGE_CERT", cert, CIVIL_AFFAIRS, reg_date, today=w.today)
+            licence("MARRIAGE_CERT", cert, issuer, reg_date, today=w.today)
         )
     return cert
 
 
 def divorced(w: World, p: Person, reg_date: date) -> None:
     """Record that ``p`` is divorced, with the 离婚证."""
-    cert = w.unique(lambda: f"L{LONGHU}-{reg_date.year}-{w.digits(6)}")
+    district = p.household.district
+    cert = w.unique(lambda: f"L{district}-{reg_date.year}-{w.digits(6)}")
     p.rec("MAR")["marriage"] = {
-        "status": "DIVORCED", "cert_no": cert, "reg_date": reg_date.isoformat(),
+        "status": "DIVORCED",
+        "cert_no": cert,
+        "reg_date": reg_date.isoformat(),
     }
-    p.licences.append(
-        licence("DIVORCE_CERT", cert, CIVIL_AFFAIRS, reg_date, today=w.today)
-    )
+    issuer = civil_affairs_name(district)
+    p.licences.append(licence("DIVORCE_CERT", cert, issuer, reg_date, today=w.today))
 
 
 def never_married(p: Person) -> None:
@@ -75,10 +84,13 @@ def link_child(child: Person, *parents: Person | None) -> None:
         if parent is None:
             continue
         parent.children.append(child)
-        parent.rec("HL").setdefault("children", []).append({
-            "id_no": child.id_no, "sex": child.sex,
-            "birth_date": child.born.isoformat(),
-        })
+        parent.rec("HL").setdefault("children", []).append(
+            {
+                "id_no": child.id_no,
+                "sex": child.sex,
+                "birth_date": child.born.isoformat(),
+            }
+        )
 
 
 def birth_cert(
@@ -97,9 +109,13 @@ def birth_cert(
     at = datetime.combine(born, time(w.rng.randint(0, 23), w.rng.randint(0, 59)))
     issued = min(born + timedelta(days=w.rng.randint(1, 3)), w.today)
     entry: Record = {
-        "no": number, "child_name": name, "child_sex": sex,
-        "birth_datetime": f"{at.isoformat()}+08:00", "birth_place": "广东省汕头市",
-        "mother_id": mother.id_no, "issuer_org": hospital,
+        "no": number,
+        "child_name": name,
+        "child_sex": sex,
+        "birth_datetime": f"{at.isoformat()}+08:00",
+        "birth_place": "广东省汕头市",
+        "mother_id": mother.id_no,
+        "issuer_org": hospital,
         "issue_date": issued.isoformat(),
     }
     if father is not None:
@@ -137,24 +153,32 @@ def social_card(
     """Give ``p`` a 社会保障卡 (SI.card) and, when active, its SSC e-licence."""
     number = w.unique(lambda: f"{w.rng.choice('ABCDE')}{w.digits(8)}")
     p.rec("SI")["card"] = {
-        "status": status, "card_no": number, "bank": pick(w.rng, BANKS),
+        "status": status,
+        "card_no": number,
+        "bank": pick(w.rng, BANKS),
         "account_verified": verified,
     }
     if status == "ACTIVE":
         issued = max(p.born, w.days_ago(20, 3600))
-        p.licences.append(licence(
-            "SSC", number, HRSS, issued, add_years(issued, 10), today=w.today
-        ))
+        p.licences.append(
+            licence("SSC", number, HRSS, issued, add_years(issued, 10), today=w.today)
+        )
 
 
 def employ(w: World, p: Person, employer: Organisation, start: date) -> None:
     """Record insured employment (SI.insured, SI.employment_reg) in Shantou."""
     months = months_between(start, w.today)
     si = p.rec("SI")
-    si.setdefault("insured", []).append({
-        "type": "EMPLOYEE_URBAN", "unit_uscc": employer.uscc, "region": "4405",
-        "start": start.isoformat(), "status": "ACTIVE", "months": months,
-    })
+    si.setdefault("insured", []).append(
+        {
+            "type": "EMPLOYEE_URBAN",
+            "unit_uscc": employer.uscc,
+            "region": "4405",
+            "start": start.isoformat(),
+            "status": "ACTIVE",
+            "months": months,
+        }
+    )
     si["paid_months"] = si.get("paid_months", 0) + months
     si["employment_reg"] = {"status": "EMPLOYED", "unit": employer.name}
     si.setdefault("pension_receiving", False)
@@ -164,10 +188,15 @@ def self_employed(w: World, p: Person, start: date) -> None:
     """Record 灵活就业 insurance (no employer) in Shantou."""
     months = months_between(start, w.today)
     si = p.rec("SI")
-    si.setdefault("insured", []).append({
-        "type": "FLEXIBLE", "region": "4405", "start": start.isoformat(),
-        "status": "ACTIVE", "months": months,
-    })
+    si.setdefault("insured", []).append(
+        {
+            "type": "FLEXIBLE",
+            "region": "4405",
+            "start": start.isoformat(),
+            "status": "ACTIVE",
+            "months": months,
+        }
+    )
     si["paid_months"] = si.get("paid_months", 0) + months
     si.setdefault("pension_receiving", False)
 
@@ -190,10 +219,14 @@ def medical(
     w: World, p: Person, scheme: str, *, region: str = LONGHU, year: int | None = None
 ) -> None:
     """Record a medical-insurance enrolment (MI) for ``year`` (default: this year)."""
-    p.rec("MI").setdefault("enrollment", []).append({
-        "scheme": scheme, "region_code": region,
-        "year": w.today.year if year is None else year, "status": "ACTIVE",
-    })
+    p.rec("MI").setdefault("enrollment", []).append(
+        {
+            "scheme": scheme,
+            "region_code": region,
+            "year": w.today.year if year is None else year,
+            "status": "ACTIVE",
+        }
+    )
 
 
 # ---------------------------------------------------------------------- #
@@ -219,20 +252,22 @@ def age_tier(age: int) -> str:
 def aged_allowance(w: World, p: Person, start: date) -> None:
     """Record that ``p`` already receives the 高龄津贴."""
     p.rec("CA")["aged_allowance"] = {
-        "status": "ACTIVE", "tier": age_tier(p.age(w.today)),
+        "status": "ACTIVE",
+        "tier": age_tier(p.age(w.today)),
         "start": start.isoformat(),
     }
 
 
-def disability(
-    w: World, p: Person, category: int, level: int, valid_to: date
-) -> None:
+def disability(w: World, p: Person, category: int, level: int, valid_to: date) -> None:
     """Give ``p`` a 残疾人证: number = ID number + category + level."""
     number = f"{p.id_no}{category}{level}"
     status = "VALID" if valid_to >= w.today else "EXPIRED"
     p.records["DPF"] = {
-        "cert_no": number, "category": category, "level": level,
-        "valid_to": valid_to.isoformat(), "status": status,
+        "cert_no": number,
+        "category": category,
+        "level": level,
+        "valid_to": valid_to.isoformat(),
+        "status": status,
     }
     issued = max(p.born, add_years(valid_to, -10))
     p.licences.append(
@@ -270,9 +305,13 @@ def income_check(
 ) -> None:
     """Record the household's 家庭经济状况核对 result (INC) on every member."""
     record = {
-        "household_income_pc": income_pc, "household_size": len(members),
-        "assets": {"deposits": deposits, "vehicles": vehicles,
-                   "properties": _properties(members)},
+        "household_income_pc": income_pc,
+        "household_size": len(members),
+        "assets": {
+            "deposits": deposits,
+            "vehicles": vehicles,
+            "properties": _properties(members),
+        },
         "checked_on": w.days_ago(10, 300).isoformat(),
     }
     for member in members:
@@ -311,7 +350,8 @@ def credit(
 ) -> None:
     """Record the credit flags (all false: a clean record)."""
     p.records["CR"] = {
-        "dishonest_executee": dishonest, "severe_dishonest": severe,
+        "dishonest_executee": dishonest,
+        "severe_dishonest": severe,
         "false_commitment_record": false_commitment,
     }
 
@@ -327,23 +367,35 @@ def residence_permit(
     """Give a non-local resident a 居住证 for an address in 龙湖区."""
     number = w.unique(lambda: f"{LONGHU}{valid_from.year}{w.digits(6)}")
     p.rec("PS")["residence_permit"] = {
-        "no": number, "address": address, "address_district": LONGHU,
-        "valid_from": valid_from.isoformat(), "last_endorse": last_endorse.isoformat(),
+        "no": number,
+        "address": address,
+        "address_district": LONGHU,
+        "valid_from": valid_from.isoformat(),
+        "last_endorse": last_endorse.isoformat(),
         "status": status,
     }
-    p.licences.append(licence(
-        "RES_PERMIT", number, "汕头市公安局龙湖分局", valid_from,
-        today=w.today, status=status,
-    ))
+    p.licences.append(
+        licence(
+            "RES_PERMIT",
+            number,
+            "汕头市公安局龙湖分局",
+            valid_from,
+            today=w.today,
+            status=status,
+        )
+    )
 
 
 def dog(w: World, p: Person, valid_to: date) -> None:
     """Record a 养犬登记 at the owner's address."""
     chip = w.unique(lambda: f"900{w.digits(12)}")
-    p.rec("PS").setdefault("dog_reg", []).append({
-        "dog_chip": chip, "valid_to": valid_to.isoformat(),
-        "address": p.household.address,
-    })
+    p.rec("PS").setdefault("dog_reg", []).append(
+        {
+            "dog_chip": chip,
+            "valid_to": valid_to.isoformat(),
+            "address": p.household.address,
+        }
+    )
 
 
 # ---------------------------------------------------------------------- #
@@ -363,27 +415,38 @@ def veteran(
     va = p.rec("VA")
     va["profile"] = {"status": "建档立卡"}
     va["service"] = {
-        "type": "退役军人", "discharge_date": discharged.isoformat(),
+        "type": "退役军人",
+        "discharge_date": discharged.isoformat(),
         "dismissed": dismissed,
     }
     number = w.unique(lambda: f"TY{discharged.year}{w.digits(6)}")
-    p.licences.append(licence(
-        "DISCHARGE_CERT", number, "中国人民解放军原服役部队", discharged, today=w.today
-    ))
+    p.licences.append(
+        licence(
+            "DISCHARGE_CERT",
+            number,
+            "中国人民解放军原服役部队",
+            discharged,
+            today=w.today,
+        )
+    )
     if pref_card:
         card = w.unique(lambda: f"YD4405{w.digits(10)}")
         va["pref_card"] = {"status": "ACTIVE", "no": card}
         issued = max(discharged, w.days_ago(30, 1500))
-        p.licences.append(licence(
-            "PREF_CARD", card, "汕头市龙湖区退役军人事务局", issued, today=w.today
-        ))
+        p.licences.append(
+            licence(
+                "PREF_CARD", card, "汕头市龙湖区退役军人事务局", issued, today=w.today
+            )
+        )
 
 
 def disabled_soldier(w: World, p: Person, level: int) -> None:
     """Record a valid 残疾军人证 of ``level`` (1 = most severe … 10)."""
     number = w.unique(lambda: f"JC4405{w.digits(8)}")
     p.rec("VA")["disabled_soldier_cert"] = {
-        "no": number, "level": level, "status": "VALID",
+        "no": number,
+        "level": level,
+        "status": "VALID",
     }
 
 
@@ -394,23 +457,37 @@ def road_qualification(
     issued = add_years(valid_to, -6)
     first = add_years(issued, -6 * w.rng.randint(0, 2))
     status = "VALID" if valid_to >= w.today else "EXPIRED"
-    p.rec("TR").setdefault("qualification", []).append({
-        "cert_no": p.id_no, "category": category, "valid_to": valid_to.isoformat(),
-        "status": status, "integrity_grade": grade, "issuer_region": "4405",
-        "first_issued_on": max(first, add_years(p.born, 21)).isoformat(),
-    })
-    p.licences.append(licence(
-        "ROAD_QUAL", p.id_no, "汕头市交通运输局", issued, valid_to, today=w.today
-    ))
+    p.rec("TR").setdefault("qualification", []).append(
+        {
+            "cert_no": p.id_no,
+            "category": category,
+            "valid_to": valid_to.isoformat(),
+            "status": status,
+            "integrity_grade": grade,
+            "issuer_region": "4405",
+            "first_issued_on": max(first, add_years(p.born, 21)).isoformat(),
+        }
+    )
+    p.licences.append(
+        licence(
+            "ROAD_QUAL", p.id_no, "汕头市交通运输局", issued, valid_to, today=w.today
+        )
+    )
 
 
 def driving_licence(w: World, p: Person) -> None:
     """Give ``p`` a 机动车驾驶证 e-licence (number = ID number)."""
     issued = max(add_years(p.born, 18), w.days_ago(30, 3600))
-    p.licences.append(licence(
-        "DRIVING_LICENSE", p.id_no, "汕头市公安局交通警察支队", issued,
-        add_years(issued, 10), today=w.today,
-    ))
+    p.licences.append(
+        licence(
+            "DRIVING_LICENSE",
+            p.id_no,
+            "汕头市公安局交通警察支队",
+            issued,
+            add_years(issued, 10),
+            today=w.today,
+        )
+    )
 
 
 _LEVEL_CODES = {"博士": "01", "硕士": "02", "本科": "04", "大专": "05"}
@@ -430,10 +507,15 @@ def degree(
     number = w.unique(
         lambda: f"{code}1{graduated.year}{_LEVEL_CODES[level]}{w.digits(6)}"
     )
-    p.rec("EDU").setdefault("degree", []).append({
-        "level": level, "full_time": full_time, "grad_date": graduated.isoformat(),
-        "cert_no": number, "school": name,
-    })
+    p.rec("EDU").setdefault("degree", []).append(
+        {
+            "level": level,
+            "full_time": full_time,
+            "grad_date": graduated.isoformat(),
+            "cert_no": number,
+            "school": name,
+        }
+    )
     p.licences.append(licence("DEGREE_CERT", number, name, graduated, today=w.today))
 
 
@@ -447,19 +529,21 @@ def holding(
     township: str,
 ) -> None:
     """Record a property held in equal shares by ``owners``, with their 不动产权证书."""
-    unit = w.unique(
-        lambda: f"{township}{w.digits(3)}GB{w.digits(5)}F{w.digits(8)}"
-    )
+    unit = w.unique(lambda: f"{township}{w.digits(3)}GB{w.digits(5)}F{w.digits(8)}")
     issued = w.days_ago(60, 7000)
     share = round(1 / len(owners), 4)
     for owner in owners:
-        owner.rec("RE").setdefault("holdings", []).append({
-            "unit_no": unit, "address": address, "district": township[:6],
-            "usage": usage, "area": area, "share": share,
-        })
-        number = w.unique(
-            lambda: f"粤({issued.year})汕头市不动产权第{w.digits(7)}号"
+        owner.rec("RE").setdefault("holdings", []).append(
+            {
+                "unit_no": unit,
+                "address": address,
+                "district": township[:6],
+                "usage": usage,
+                "area": area,
+                "share": share,
+            }
         )
-        owner.licences.append(licence(
-            "PROPERTY_CERT", number, "汕头市自然资源局", issued, today=w.today
-        ))
+        number = w.unique(lambda: f"粤({issued.year})汕头市不动产权第{w.digits(7)}号")
+        owner.licences.append(
+            licence("PROPERTY_CERT", number, "汕头市自然资源局", issued, today=w.today)
+        )

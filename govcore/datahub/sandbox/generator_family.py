@@ -126,9 +126,15 @@ def _singles(w: World, plan: Plan) -> None:
 
 
 def add_deaths(w: World, plans: list[Plan]) -> None:
-    """Record the deaths of some members, mostly the elderly."""
+    """Record the deaths of some members, mostly the elderly.
+
+    Mothers of babies under one year are spared, so that every 出生医学证明
+    has a living holder.
+    """
     for plan in plans:
         for p in plan.members:
+            if "birth_cert" in p.records.get("HL", {}):
+                continue
             if w.rng.random() < _death_rate(p.age(w.today)):
                 died = max(p.born + timedelta(days=1), w.days_ago(5, 1000))
                 fx.death(p, died)

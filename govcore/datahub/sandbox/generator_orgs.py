@@ -61,32 +61,55 @@ def entity(
     """
     org_type = "2" if kind == "个体工商户" else "1"
     if uscc is None:
-        uscc = w.unique(lambda: make_credit_code(
-            "9", org_type, LONGHU,
-            "MA" + "".join(w.rng.choice(USCC_ALPHABET) for _ in range(6)),
-        ))
+        uscc = w.unique(
+            lambda: make_credit_code(
+                "9",
+                org_type,
+                LONGHU,
+                "MA" + "".join(w.rng.choice(USCC_ALPHABET) for _ in range(6)),
+            )
+        )
     else:
         w.claim(uscc)
     township, address = place
     w.used_names.add(name)
     org = w.add_organisation(uscc, name, township, operator)
-    org.rec("MR").update({
-        "entity": {
-            "uscc": uscc, "name": name, "type": kind, "status": status,
-            "operator_id": operator.id_no, "address": address,
-            "address_district": LONGHU, "scope_codes": list(scope),
-            "established_on": established.isoformat(),
-        },
-        "abnormal_list": False, "serious_illegal_list": False,
-    })
-    operator.rec("MR").setdefault("entities", []).append({
-        "uscc": uscc, "name": name, "type": kind, "status": status,
-        "address_district": LONGHU,
-    })
-    org.licences.append(licence(
-        "BIZ_LICENSE", uscc, MARKET, established, today=w.today,
-        status="VALID" if status == "存续" else "CANCELLED",
-    ))
+    org.rec("MR").update(
+        {
+            "entity": {
+                "uscc": uscc,
+                "name": name,
+                "type": kind,
+                "status": status,
+                "operator_id": operator.id_no,
+                "address": address,
+                "address_district": LONGHU,
+                "scope_codes": list(scope),
+                "established_on": established.isoformat(),
+            },
+            "abnormal_list": False,
+            "serious_illegal_list": False,
+        }
+    )
+    operator.rec("MR").setdefault("entities", []).append(
+        {
+            "uscc": uscc,
+            "name": name,
+            "type": kind,
+            "status": status,
+            "address_district": LONGHU,
+        }
+    )
+    org.licences.append(
+        licence(
+            "BIZ_LICENSE",
+            uscc,
+            MARKET,
+            established,
+            today=w.today,
+            status="VALID" if status == "存续" else "CANCELLED",
+        )
+    )
     return org
 
 
@@ -98,9 +121,16 @@ def food(w: World, org: Organisation, *, licensed: bool) -> None:
     if licensed:
         number = w.unique(lambda: f"JY1{LONGHU}{w.digits(8)}")
         issued = w.days_ago(30, 1700)
-        org.licences.append(licence(
-            "FOOD_LICENSE", number, MARKET, issued, add_years(issued, 5), today=w.today
-        ))
+        org.licences.append(
+            licence(
+                "FOOD_LICENSE",
+                number,
+                MARKET,
+                issued,
+                add_years(issued, 5),
+                today=w.today,
+            )
+        )
 
 
 def safety_permit(w: World, org: Organisation, valid_to: date) -> None:
@@ -108,20 +138,37 @@ def safety_permit(w: World, org: Organisation, valid_to: date) -> None:
     issued = add_years(valid_to, -3)
     number = w.unique(lambda: f"(粤)JZ安许证字[{issued.year}]{w.digits(6)}")
     status = "VALID" if valid_to >= w.today else "EXPIRED"
-    org.rec("CON").update({
-        "safety_permit": {"no": number, "valid_to": valid_to.isoformat(),
-                          "status": status},
-        "qualification_valid": True,
-    })
-    org.licences.append(licence(
-        "SAFETY_PERMIT", number, "广东省住房和城乡建设厅", issued, valid_to,
-        today=w.today,
-    ))
+    org.rec("CON").update(
+        {
+            "safety_permit": {
+                "no": number,
+                "valid_to": valid_to.isoformat(),
+                "status": status,
+            },
+            "qualification_valid": True,
+        }
+    )
+    org.licences.append(
+        licence(
+            "SAFETY_PERMIT",
+            number,
+            "广东省住房和城乡建设厅",
+            issued,
+            valid_to,
+            today=w.today,
+        )
+    )
     qualification = w.unique(lambda: f"D3{LONGHU}{w.digits(4)}")
-    org.licences.append(licence(
-        "QUALIFICATION_CERT", qualification, "汕头市住房和城乡建设局",
-        w.days_ago(200, 2000), add_years(w.today, 2), today=w.today,
-    ))
+    org.licences.append(
+        licence(
+            "QUALIFICATION_CERT",
+            qualification,
+            "汕头市住房和城乡建设局",
+            w.days_ago(200, 2000),
+            add_years(w.today, 2),
+            today=w.today,
+        )
+    )
 
 
 def fatal_accident(org: Organisation, day: date, project: str) -> None:
@@ -135,13 +182,19 @@ def hr_licence(w: World, org: Organisation) -> None:
     """Give an agency a 人力资源服务许可证 covering 职业介绍."""
     number = w.unique(lambda: f"{LONGHU}{w.today.year - 2}{w.digits(4)}")
     org.rec("MR")["hr_service_license"] = {
-        "no": number, "scope": ["职业介绍", "人力资源供求信息的收集和发布", "就业和创业指导"],
+        "no": number,
+        "scope": ["职业介绍", "人力资源供求信息的收集和发布", "就业和创业指导"],
         "status": "VALID",
     }
-    org.licences.append(licence(
-        "HR_SERVICE_LICENSE", number, "汕头市龙湖区人力资源和社会保障局",
-        w.days_ago(300, 900), today=w.today,
-    ))
+    org.licences.append(
+        licence(
+            "HR_SERVICE_LICENSE",
+            number,
+            "汕头市龙湖区人力资源和社会保障局",
+            w.days_ago(300, 900),
+            today=w.today,
+        )
+    )
 
 
 def registration_ban(p: Person, until: date, reason: str) -> None:
@@ -193,14 +246,17 @@ def _company(w: World, operator: Person, index: int) -> Organisation:
     if index in (0, 40):
         return _hr_agency(w, operator)
     industry, scope = rng.choice(names.INDUSTRIES)
-    name = _unique_name(
-        w, lambda a: f"汕头市龙湖区{_trade(w, a)}{industry}有限公司"
-    )
+    name = _unique_name(w, lambda a: f"汕头市龙湖区{_trade(w, a)}{industry}有限公司")
     status = "注销" if rng.random() < 0.05 else "存续"
     org = entity(
-        w, operator, name=name, kind=rng.choice((_COMPANY, _SOLE)),
-        place=(township, names.shop_address(rng, township)), scope=scope,
-        established=w.days_ago(200, 9000), status=status,
+        w,
+        operator,
+        name=name,
+        kind=rng.choice((_COMPANY, _SOLE)),
+        place=(township, names.shop_address(rng, township)),
+        scope=scope,
+        established=w.days_ago(200, 9000),
+        status=status,
     )
     _after_registration(w, operator, org)
     return org
@@ -211,9 +267,13 @@ def _construction(w: World, operator: Person) -> Organisation:
     township = operator.household.township
     name = _unique_name(w, lambda a: f"汕头市龙湖区{_trade(w, a)}建筑工程有限公司")
     org = entity(
-        w, operator, name=name, kind=_COMPANY,
+        w,
+        operator,
+        name=name,
+        kind=_COMPANY,
         place=(township, names.shop_address(rng, township)),
-        scope=("E4710", "E4790"), established=w.days_ago(1500, 9000),
+        scope=("E4710", "E4790"),
+        established=w.days_ago(1500, 9000),
     )
     roll = rng.random()
     if roll < 0.2:
@@ -234,9 +294,13 @@ def _hr_agency(w: World, operator: Person) -> Organisation:
     township = operator.household.township
     name = _unique_name(w, lambda a: f"汕头市龙湖区{_trade(w, a)}人力资源服务有限公司")
     org = entity(
-        w, operator, name=name, kind=_SOLE,
+        w,
+        operator,
+        name=name,
+        kind=_SOLE,
         place=(township, names.shop_address(w.rng, township)),
-        scope=("L7262",), established=w.days_ago(700, 4000),
+        scope=("L7262",),
+        established=w.days_ago(700, 4000),
     )
     hr_licence(w, org)
     fx.credit(org)
@@ -251,9 +315,14 @@ def _shop(w: World, operator: Person) -> Organisation:
     name = _unique_name(w, lambda a: f"龙湖区{short}{_trade(w, a)}{suffix}")
     status = "注销" if rng.random() < 0.1 else "存续"
     org = entity(
-        w, operator, name=name, kind="个体工商户",
-        place=(township, names.shop_address(rng, township)), scope=scope,
-        established=w.days_ago(100, 5000), status=status,
+        w,
+        operator,
+        name=name,
+        kind="个体工商户",
+        place=(township, names.shop_address(rng, township)),
+        scope=scope,
+        established=w.days_ago(100, 5000),
+        status=status,
     )
     if sells_food and status == "存续":
         _food(w, org, suffix)

@@ -25,13 +25,21 @@ from govcore.datahub.sandbox.generator_world import (
 __all__ = ["add_facts"]
 
 _LOCAL_KINDS = (
-    "elder_single", "elder_couple", "family", "three_gen", "with_parent",
-    "young_single", "young_couple",
+    "elder_single",
+    "elder_couple",
+    "family",
+    "three_gen",
+    "with_parent",
+    "young_single",
+    "young_couple",
 )
 _SUBSIDISED = {"dibao": "低保对象", "tekun": "特困人员", "dibao_edge": "低保边缘对象"}
 _DEGREE_YEARS = {"大专": 21, "本科": 22, "硕士": 25, "博士": 28}
 _TR_CATEGORIES = (
-    "道路旅客运输驾驶员", "道路货物运输驾驶员", "出租汽车驾驶员", "网络预约出租汽车驾驶员",
+    "道路旅客运输驾驶员",
+    "道路货物运输驾驶员",
+    "出租汽车驾驶员",
+    "网络预约出租汽车驾驶员",
 )
 _RELIEF_REASONS = ("MEDICAL", "ACCIDENT", "DISASTER", "BASIC_LIVING")
 
@@ -61,13 +69,17 @@ def _household(w: World, plan: Plan) -> None:
     plan.assistance = _assistance_kind(w, plan) if local else None
     if plan.assistance:
         start = w.days_ago(60, 3000)
+        cared_for = plan.assistance == "tekun" and w.rng.random() < 0.3
         for p in living:
             fx.assistance(p, plan.assistance, start)
+            if cared_for:
+                p.rec("CA")["institutionalised"] = True
     if local:
         _home(w, plan, living)
     elif plan.kind == "migrant" and w.rng.random() < 0.03:
-        fx.holding(w, living[:1], plan.living[1], "住宅", _area(w),
-                   township=plan.living[0])
+        fx.holding(
+            w, living[:1], plan.living[1], "住宅", _area(w), township=plan.living[0]
+        )
     for p in living:
         _shop_premises(w, p)
 
@@ -75,8 +87,10 @@ def _household(w: World, plan: Plan) -> None:
 def _assistance_kind(w: World, plan: Plan) -> str | None:
     roll = w.rng.random()
     if plan.kind == "elder_single":
-        return "tekun" if roll < 0.08 else "dibao" if roll < 0.14 else (
-            "dibao_edge" if roll < 0.18 else None
+        return (
+            "tekun"
+            if roll < 0.08
+            else "dibao" if roll < 0.14 else ("dibao_edge" if roll < 0.18 else None)
         )
     return "dibao" if roll < 0.022 else "dibao_edge" if roll < 0.042 else None
 
@@ -116,11 +130,17 @@ def _income(w: World, plan: Plan) -> None:
     else:
         income = rng.randint(900, 1500) if plan.assistance else rng.randint(1200, 2600)
     fx.income_check(w, living, income, rng.randrange(0, 20000, 100), 0)
+    if rng.random() < 0.2:
+        living[0].rec("CON")["public_rental"] = {
+            "applications": rng.randint(1, 2),
+            "allocation_active": rng.random() < 0.4,
+        }
     if plan.assistance and rng.random() < 0.3:
         for _ in range(rng.randint(1, 2)):
             amount = rng.randrange(500, 5001, 100)
-            fx.temp_relief(living[0], w.days_ago(30, 1000),
-                           rng.choice(_RELIEF_REASONS), amount)
+            fx.temp_relief(
+                living[0], w.days_ago(30, 1000), rng.choice(_RELIEF_REASONS), amount
+            )
 
 
 # ---------------------------------------------------------------------- #
@@ -141,7 +161,7 @@ def _person(w: World, plan: Plan, p: Person, employers: list[Organisation]) -> N
         _disability(w, plan, p, age)
         _aged(w, p, age)
     _service(w, p, age)
-    if plan.kind == "migrant" and (age >= 16 or w.rng.random() < 0.5):
+    if plan.kind == "migrant" and (age >= 16 or (age >= 1 and w.rng.random() < 0.5)):
         _permit(w, plan, p)
     _subsidised(p, plan)
 
@@ -155,7 +175,9 @@ def _checks(w: World, p: Person) -> None:
     ps["in_custody"] = rng.random() < 0.001
     ps["deprived_political_rights"] = rng.random() < 0.0005
     fx.credit(
-        p, dishonest=rng.random() < 0.01, severe=rng.random() < 0.002,
+        p,
+        dishonest=rng.random() < 0.01,
+        severe=rng.random() < 0.002,
         false_commitment=rng.random() < 0.006,
     )
 
@@ -169,13 +191,20 @@ def _education(w: World, p: Person, age: int) -> bool:
         return False
     roll = rng.random()
     levels = (
-        ["本科", "博士"] if roll < 0.007 else ["本科", "硕士"] if roll < 0.057
-        else ["本科"] if roll < 0.3 else ["大专"] if roll < 0.52 else []
+        ["本科", "博士"]
+        if roll < 0.007
+        else (
+            ["本科", "硕士"]
+            if roll < 0.057
+            else ["本科"] if roll < 0.3 else ["大专"] if roll < 0.52 else []
+        )
     )
     for level in levels:
         graduated = date(p.born.year + _DEGREE_YEARS[level], 6, 30)
         if graduated <= w.today - timedelta(days=30):
-            school = rng.choice(names.SCHOOLS)
+            school = rng.choice(
+                names.SCHOOLS if level == "大专" else names.UNIVERSITIES
+            )
             fx.degree(w, p, level, school, graduated, full_time=rng.random() < 0.85)
     return False
 
@@ -200,8 +229,9 @@ def _insurance(
     if plan.kind == "moved_away":
         region = plan.house.district if scheme == "RESIDENT" else region
     lapsed = scheme == "RESIDENT" and w.rng.random() < 0.05
-    fx.medical(w, p, scheme, region=region,
-               year=w.today.year - 1 if lapsed else w.today.year)
+    fx.medical(
+        w, p, scheme, region=region, year=w.today.year - 1 if lapsed else w.today.year
+    )
 
 
 def _card(w: World, p: Person, age: int) -> None:
@@ -285,10 +315,16 @@ def _aged(w: World, p: Person, age: int) -> None:
 def _service(w: World, p: Person, age: int) -> None:
     rng = w.rng
     if p.sex == "M" and 22 <= age <= 80 and rng.random() < 0.04:
-        discharged = min(date(p.born.year + rng.randint(20, 24), 12, 1),
-                         w.today - timedelta(days=30))
-        fx.veteran(w, p, discharged, pref_card=rng.random() < 0.55,
-                   dismissed=rng.random() < 0.01)
+        discharged = min(
+            date(p.born.year + rng.randint(20, 24), 12, 1), w.today - timedelta(days=30)
+        )
+        fx.veteran(
+            w,
+            p,
+            discharged,
+            pref_card=rng.random() < 0.55,
+            dismissed=rng.random() < 0.01,
+        )
         if rng.random() < 0.05:
             fx.disabled_soldier(w, p, rng.randint(1, 10))
     driver = (p.sex == "M" and 25 <= age <= 60 and rng.random() < 0.035) or (

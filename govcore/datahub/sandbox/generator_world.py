@@ -35,6 +35,7 @@ __all__ = [
     "add_years",
     "age_on",
     "birth_date_for_age",
+    "civil_affairs_name",
     "licence",
     "police_name",
     "police_station",
@@ -270,13 +271,17 @@ class World:
         earliest = add_years(person.born, 16)
         span = (years or 20) * 365 - 1
         issued = max(earliest, self.days_ago(0, span))
-        expired = years is not None and self.rng.random() < 0.02
-        if expired:
-            issued = self.days_ago(years * 365 + 1, years * 365 + 200)
+        if years is not None and self.rng.random() < 0.02:  # a few expired cards
+            lapsed = self.days_ago(years * 365 + 1, years * 365 + 200)
+            issued = lapsed if lapsed >= earliest else issued
         valid_to = add_years(issued, years) if years else None
         return licence(
-            "ID_CARD", person.id_no, police_name(person.household.district),
-            issued, valid_to, today=self.today,
+            "ID_CARD",
+            person.id_no,
+            police_name(person.household.district),
+            issued,
+            valid_to,
+            today=self.today,
         )
 
     # ------------------------------------------------------------------ #
@@ -302,10 +307,16 @@ class World:
         licences = list(person.licences)
         if hk["status"] == "NORMAL":
             issued = max(person.household.since, person.born)
-            licences.insert(int(bool(licences)), licence(
-                "HUKOU_BOOK", hk["household_no"], police_station(hk["township_code"]),
-                issued, today=self.today,
-            ))
+            licences.insert(
+                int(bool(licences)),
+                licence(
+                    "HUKOU_BOOK",
+                    hk["household_no"],
+                    police_station(hk["township_code"]),
+                    issued,
+                    today=self.today,
+                ),
+            )
         return _ordered(person.records, licences)
 
 
@@ -314,12 +325,19 @@ def _hk_record(
 ) -> Record:
     house = person.household
     record: Record = {
-        "id_no": person.id_no, "name": person.name, "sex": person.sex,
-        "birth_date": person.born.isoformat(), "ethnicity": ethnicity,
-        "status": status, "district_code": house.district,
-        "township_code": house.township, "household_no": house.no,
-        "household_type": house.kind, "relation_to_head": person.relation,
-        "address": house.address, "rural_resident": house.rural,
+        "id_no": person.id_no,
+        "name": person.name,
+        "sex": person.sex,
+        "birth_date": person.born.isoformat(),
+        "ethnicity": ethnicity,
+        "status": status,
+        "district_code": house.district,
+        "township_code": house.township,
+        "household_no": house.no,
+        "household_type": house.kind,
+        "relation_to_head": person.relation,
+        "address": house.address,
+        "rural_resident": house.rural,
     }
     if move_in is not None:
         record["move_in_date"] = move_in.isoformat()
@@ -345,7 +363,9 @@ def licence(
 ) -> Record:
     """Return an e-licence entry; its status follows ``valid_to`` unless given."""
     entry: Record = {
-        "type": kind, "number": number, "issuer": issuer,
+        "type": kind,
+        "number": number,
+        "issuer": issuer,
         "issued_on": issued_on.isoformat(),
     }
     if valid_to is not None:
@@ -366,6 +386,18 @@ def police_name(district: str) -> str:
         if code == district:
             return f"{place}公安局"
     return "户籍地公安机关"
+
+
+def civil_affairs_name(district: str) -> str:
+    """Return the civil-affairs bureau registering marriages in ``district``."""
+    if district == LONGHU:
+        return "汕头市龙湖区民政局"
+    if district in OTHER_DISTRICTS:
+        return f"汕头市{OTHER_DISTRICTS[district][0]}民政局"
+    for code, place, _weight, _ethnicity in MIGRANT_ORIGINS:
+        if code == district:
+            return f"{place}民政局"
+    return "婚姻登记机关"
 
 
 def police_station(township: str) -> str:

@@ -61,78 +61,159 @@ class OrganisationPersona:
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona("440507194401150010", "陈伯",
-            "高龄津贴秒批通过：82岁男性，龙湖户籍，非低保，社保卡金融账户已核验"
-            " (aged allowance: approve)"),
-    Persona("440507194401150029", "林秀娥",
-            "陈伯的妻子，82岁，同户，已婚；高龄津贴秒批通过 (spouse; approve)"),
-    Persona("440507194303080020", "黄妙钿",
-            "83岁低保对象，未领高龄津贴：免申即享主动推送"
-            " (80+ on dibao: proactive offer)"),
-    Persona("440507194710200018", "李振华",
-            "79岁，未满80周岁：高龄津贴不予受理 (refuse: age, R3)"),
-    Persona("440507194105120044", "蔡婵娟",
-            "85岁，已在领取高龄津贴：重复申领 (refuse: duplicate, R4)"),
-    Persona("440507194102200030", "郑木坤",
-            "85岁，户籍已因死亡注销，有死亡记录 (CANCELLED_DEATH: refuse)"),
-    Persona("44050719750618005X", "吴建新",
-            "低保对象，一级肢体残疾（残疾人证号=身份证号+41）：残疾人两项补贴秒批"
-            " (disability subsidies: approve)"),
-    Persona("440507199503120077", "许俊杰",
-            "新生儿父亲，与王佳琪婚姻登记，家庭户户主 (birth registration: father)"),
-    Persona("440507199708210084", "王佳琪",
-            "新生儿母亲：持2个月大婴儿许梓涵的出生医学证明（未落户）：出生登记秒批"
-            " (birth registration: approve)"),
-    Persona("430524199208150032", "邓志刚",
-            "湖南户籍来汕务工人员，持龙湖区居住证，签注期内，在汕参保：居住证签注"
-            " (residence permit endorsement: approve)"),
-    Persona("440507198002260093", "林锦鸿",
-            "个体工商户经营者（龙湖区金霞锦鸿商行），有住宅和商铺产权：预包装食品备案"
-            " (business owner with property)"),
-    Persona("440507198507040117", "杨国强",
-            "退役军人，已建档立卡，未领优待证：优待证申领 (veteran: preferential card)"),
-    Persona("440507197809150130", "张伟明",
-            "道路旅客运输驾驶员，从业资格证20天后到期：补发/换发"
-            " (road-transport driver: renewal window)"),
-    Persona("440507198804110150", "刘志强",
-            "有犯罪记录（非未成年封存）：无犯罪记录证明转人工/不予出具"
-            " (criminal record: R7)"),
-    Persona("440507198305270176", "谢少鹏",
-            "失信被执行人且有虚假承诺记录：不适用告知承诺/容缺受理"
-            " (dishonesty record: R10)"),
-    Persona("440507199007051236", "陈志明",
-            "1990-07-05生男性，在职参保、本科学历、无犯罪记录：无犯罪记录证明秒批"
-            " (clean working adult)"),
-    Persona("440511202303010032", "郑子轩",
-            "2023-03-01生儿童，户籍在金平区(440511)：龙湖事项不属本区 (refuse: R2)"),
-    Persona("11010519491231002X", "金丝雀",
-            "GB 11643 样例号码；北京出生、迁入龙湖区户籍的76岁女性：地区以户籍为准"
-            " (canary; district from HK, not the ID prefix)"),
-    Persona("440508193805120020", "翁丽娥",
-            "88岁，身份证为旧金园区(440508)号段，户籍在龙湖：高龄津贴秒批"
-            " (old prefix, approve)"),
-    Persona("440509192503030013", "沈德茂",
-            "101岁外砂镇农村居民，旧升平区号段：长寿保健金档 (aged 100+ tier)"),
-    Persona("440507200109160041", "洪思敏",
-            "低保边缘家庭，三级智力残疾：重度残疾人护理补贴与生活补贴"
-            " (intellectual disability on dibao edge)"),
-    Persona("440507199902140067", "杨晓婷",
-            "无业、无社保卡、本年未参加医保：失业登记、社保卡申领、居民医保参保"
-            " (unemployment, SSC, medical insurance)"),
-    Persona("440507197008090190", "蔡锐鸿",
-            "建筑公司法定代表人；安全生产许可证60天后到期，无死亡事故：免审延期"
-            " (construction firm operator)"),
-    Persona("440507197601300208", "郑雅琳",
-            "人力资源服务公司负责人：一次性职业介绍补贴 (HR agency operator)"),
+    Persona(
+        "440507194401150010",
+        "陈伯",
+        "高龄津贴秒批通过：82岁男性，龙湖户籍，非低保，社保卡金融账户已核验"
+        " (aged allowance: approve)",
+    ),
+    Persona(
+        "440507194401150029",
+        "林秀娥",
+        "陈伯的妻子，82岁，同户，已婚；高龄津贴秒批通过 (spouse; approve)",
+    ),
+    Persona(
+        "440507194303080020",
+        "黄妙钿",
+        "83岁低保对象，未领高龄津贴：免申即享主动推送"
+        " (80+ on dibao: proactive offer)",
+    ),
+    Persona(
+        "440507194710200018",
+        "李振华",
+        "79岁，未满80周岁：高龄津贴不予受理 (refuse: age, R3)",
+    ),
+    Persona(
+        "440507194105120044",
+        "蔡婵娟",
+        "85岁，已在领取高龄津贴：重复申领 (refuse: duplicate, R4)",
+    ),
+    Persona(
+        "440507194102200030",
+        "郑木坤",
+        "85岁，户籍已因死亡注销，有死亡记录 (CANCELLED_DEATH: refuse)",
+    ),
+    Persona(
+        "44050719750618005X",
+        "吴建新",
+        "低保对象，一级肢体残疾（残疾人证号=身份证号+41）：残疾人两项补贴秒批"
+        " (disability subsidies: approve)",
+    ),
+    Persona(
+        "440507199503120077",
+        "许俊杰",
+        "新生儿父亲，与王佳琪婚姻登记，家庭户户主 (birth registration: father)",
+    ),
+    Persona(
+        "440507199708210084",
+        "王佳琪",
+        "新生儿母亲：持2个月大婴儿许梓涵的出生医学证明（未落户）：出生登记秒批"
+        " (birth registration: approve)",
+    ),
+    Persona(
+        "430524199208150032",
+        "邓志刚",
+        "湖南户籍来汕务工人员，持龙湖区居住证，签注期内，在汕参保：居住证签注"
+        " (residence permit endorsement: approve)",
+    ),
+    Persona(
+        "440507198002260093",
+        "林锦鸿",
+        "个体工商户经营者（龙湖区金霞锦鸿商行），有住宅和商铺产权：预包装食品备案"
+        " (business owner with property)",
+    ),
+    Persona(
+        "440507198507040117",
+        "杨国强",
+        "退役军人，已建档立卡，未领优待证：优待证申领 (veteran: preferential card)",
+    ),
+    Persona(
+        "440507197809150130",
+        "张伟明",
+        "道路旅客运输驾驶员，从业资格证20天后到期：补发/换发"
+        " (road-transport driver: renewal window)",
+    ),
+    Persona(
+        "440507198804110150",
+        "刘志强",
+        "有犯罪记录（非未成年封存）：无犯罪记录证明转人工/不予出具"
+        " (criminal record: R7)",
+    ),
+    Persona(
+        "440507198305270176",
+        "谢少鹏",
+        "失信被执行人且有虚假承诺记录：不适用告知承诺/容缺受理"
+        " (dishonesty record: R10)",
+    ),
+    Persona(
+        "440507199007051236",
+        "陈志明",
+        "1990-07-05生男性，在职参保、本科学历、无犯罪记录：无犯罪记录证明秒批"
+        " (clean working adult)",
+    ),
+    Persona(
+        "440511202303010032",
+        "郑子轩",
+        "2023-03-01生儿童，户籍在金平区(440511)：龙湖事项不属本区 (refuse: R2)",
+    ),
+    Persona(
+        "11010519491231002X",
+        "金丝雀",
+        "GB 11643 样例号码；北京出生、迁入龙湖区户籍的76岁女性：地区以户籍为准"
+        " (canary; district from HK, not the ID prefix)",
+    ),
+    Persona(
+        "440508193805120020",
+        "翁丽娥",
+        "88岁，身份证为旧金园区(440508)号段，户籍在龙湖：高龄津贴秒批"
+        " (old prefix, approve)",
+    ),
+    Persona(
+        "440509192503030013",
+        "沈德茂",
+        "101岁外砂镇农村居民，旧升平区号段：长寿保健金档 (aged 100+ tier)",
+    ),
+    Persona(
+        "440507200109160041",
+        "洪思敏",
+        "低保边缘家庭，三级智力残疾：重度残疾人护理补贴与生活补贴"
+        " (intellectual disability on dibao edge)",
+    ),
+    Persona(
+        "440507199902140067",
+        "杨晓婷",
+        "无业、无社保卡、本年未参加医保：失业登记、社保卡申领、居民医保参保"
+        " (unemployment, SSC, medical insurance)",
+    ),
+    Persona(
+        "440507197008090190",
+        "蔡锐鸿",
+        "建筑公司法定代表人；安全生产许可证60天后到期，无死亡事故：免审延期"
+        " (construction firm operator)",
+    ),
+    Persona(
+        "440507197601300208",
+        "郑雅琳",
+        "人力资源服务公司负责人：一次性职业介绍补贴 (HR agency operator)",
+    ),
 )
 
 ORGANISATION_PERSONAS: tuple[OrganisationPersona, ...] = (
-    OrganisationPersona("92440507MA4LH0014B", "龙湖区金霞锦鸿商行",
-                        "个体工商户，存续，未做食品备案：仅销售预包装食品备案秒批"),
-    OrganisationPersona("91440507MA4LH00229", "汕头市龙湖区宏基建筑工程有限公司",
-                        "建筑施工企业，安全生产许可证3个月内到期、无死亡事故：免审延期"),
-    OrganisationPersona("91440507MA4LH00304", "汕头市龙湖区汇才人力资源服务有限公司",
-                        "持人力资源服务许可证（职业介绍）：一次性职业介绍补贴"),
+    OrganisationPersona(
+        "92440507MA4LH0014B",
+        "龙湖区金霞锦鸿商行",
+        "个体工商户，存续，未做食品备案：仅销售预包装食品备案秒批",
+    ),
+    OrganisationPersona(
+        "91440507MA4LH00229",
+        "汕头市龙湖区宏基建筑工程有限公司",
+        "建筑施工企业，安全生产许可证3个月内到期、无死亡事故：免审延期",
+    ),
+    OrganisationPersona(
+        "91440507MA4LH00304",
+        "汕头市龙湖区汇才人力资源服务有限公司",
+        "持人力资源服务许可证（职业介绍）：一次性职业介绍补贴",
+    ),
 )
 
 _ID = {persona.name: persona.id_number for persona in PERSONAS}
@@ -140,7 +221,10 @@ _ORG = {persona.name: persona.credit_code for persona in ORGANISATION_PERSONAS}
 
 
 def build_personas(w: World) -> None:
-    """Add every persona, their households and organisations to ``w``."""
+    """Add every persona, their households and organisations to ``w``.
+
+    The people end up in the order of :data:`PERSONAS`.
+    """
     _aged(w)
     _assisted(w)
     orgs = _organisations(w)
@@ -149,6 +233,8 @@ def build_personas(w: World) -> None:
     _checks(w)
     _other_places(w)
     _jobless(w)
+    order = {persona.id_number: index for index, persona in enumerate(PERSONAS)}
+    w.people.sort(key=lambda person: order[person.id_no])
 
 
 def _person(
@@ -195,7 +281,10 @@ def _aged(w: World) -> None:
     fx.aged_allowance(w, cai, add_years(cai.born, 80))
     fx.death(zheng, w.today - timedelta(days=45))
     canary = _person(
-        w, "金丝雀", "440507005", "汕头市龙湖区珠池街道珠津路20号5幢601房",
+        w,
+        "金丝雀",
+        "440507005",
+        "汕头市龙湖区珠池街道珠津路20号5幢601房",
         move_in=date(1998, 9, 1),
     )
     _retired(w, canary)
@@ -226,22 +315,33 @@ def _organisations(w: World) -> dict[str, Organisation]:
     zheng = _person(w, "郑雅琳", "440507002", "汕头市龙湖区龙祥街道洋滨路16号2幢702房")
     shop_place = ("440507001", "汕头市龙湖区金霞街道金砂东路118号3号铺面")
     shop = market.entity(
-        w, lin, name="龙湖区金霞锦鸿商行", kind="个体工商户", place=shop_place,
-        scope=("F5219", "F5221"), established=w.today - timedelta(days=4 * 365),
+        w,
+        lin,
+        name="龙湖区金霞锦鸿商行",
+        kind="个体工商户",
+        place=shop_place,
+        scope=("F5219", "F5221"),
+        established=w.today - timedelta(days=4 * 365),
         uscc=_ORG["龙湖区金霞锦鸿商行"],
     )
     firm = market.entity(
-        w, cai, name="汕头市龙湖区宏基建筑工程有限公司",
+        w,
+        cai,
+        name="汕头市龙湖区宏基建筑工程有限公司",
         kind="有限责任公司（自然人投资或控股）",
         place=("440507004", "汕头市龙湖区新津街道衡山路128号"),
-        scope=("E4710", "E4790"), established=date(2009, 6, 18),
+        scope=("E4710", "E4790"),
+        established=date(2009, 6, 18),
         uscc=_ORG["汕头市龙湖区宏基建筑工程有限公司"],
     )
     agency = market.entity(
-        w, zheng, name="汕头市龙湖区汇才人力资源服务有限公司",
+        w,
+        zheng,
+        name="汕头市龙湖区汇才人力资源服务有限公司",
         kind="有限责任公司（自然人独资）",
         place=("440507002", "汕头市龙湖区龙祥街道龙新路36号201房"),
-        scope=("L7262",), established=date(2016, 3, 9),
+        scope=("L7262",),
+        established=date(2016, 3, 9),
         uscc=_ORG["汕头市龙湖区汇才人力资源服务有限公司"],
     )
     market.safety_permit(w, firm, w.today + timedelta(days=60))
@@ -284,12 +384,17 @@ def _young_family(w: World, orgs: dict[str, Organisation]) -> None:
 
 def _workers(w: World, orgs: dict[str, Organisation]) -> None:
     home = w.household(
-        "430524101", "湖南省邵阳市隆回县桃洪镇东山村18号", rural=True,
+        "430524101",
+        "湖南省邵阳市隆回县桃洪镇东山村18号",
+        rural=True,
     )
     deng = w.add_person(home, _ID["邓志刚"], "邓志刚", "户主")
     valid_from = add_years(w.today, -3) + timedelta(days=20)
     fx.residence_permit(
-        w, deng, "汕头市龙湖区鸥汀街道鸥汀路88号5幢301房", valid_from,
+        w,
+        deng,
+        "汕头市龙湖区鸥汀街道鸥汀路88号5幢301房",
+        valid_from,
         add_years(valid_from, 2),
     )
     chen = _person(w, "陈志明", "440507002", "汕头市龙湖区龙祥街道嵩山北路21号")

@@ -27,7 +27,9 @@ _RECORD_NAMESPACE = uuid.UUID("7f1f3c52-5b1c-4d2e-9d6a-2f0e4c1b8a90")
 
 
 def record_id_for(source: str, subject_id: str) -> str:
-    return f"{source}-{uuid.uuid5(_RECORD_NAMESPACE, f'{source}:{subject_id}').hex[:20]}"
+    return (
+        f"{source}-{uuid.uuid5(_RECORD_NAMESPACE, f'{source}:{subject_id}').hex[:20]}"
+    )
 
 
 def import_subjects(subjects: Iterable[Subject], *, now: datetime) -> int:
@@ -77,13 +79,13 @@ def generate_into_sandbox(
     :return: the number of subjects and of records written.
     """
     document = generate_population(people, seed=seed, today=today)
-    subjects = validate_sandbox_document(document, file="<generated>")
+    subjects = validate_sandbox_document(document, file="<generated>", today=today)
     return len(subjects), import_subjects(subjects, now=now)
 
 
 def _chunks(values: list, size: int) -> Iterable[list]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def describe_subject(subject_id: str) -> dict[str, SandboxRecord]:
@@ -101,9 +103,12 @@ def count_records() -> int:
 
 
 def count_people() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(SandboxRecord).filter_by(source="HK")
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(SandboxRecord).filter_by(source="HK")
+        )
+        or 0
+    )
 
 
 class SandboxDataSource(DataSource):
@@ -118,7 +123,9 @@ class SandboxDataSource(DataSource):
 
     def fetch(self, source: str, subject_id: str, *, now: datetime) -> SourceRecord:
         if source not in SOURCES:
-            raise ValidationError(f"unknown data source {source!r}", code="unknown_source")
+            raise ValidationError(
+                f"unknown data source {source!r}", code="unknown_source"
+            )
         if source in self.unavailable:
             raise SourceUnavailableError(source, "sandbox source switched off")
         row = db.session.scalar(

@@ -1,0 +1,54 @@
+"""The three edges serve the catalogue: kiosk page, mobile API, back office."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govcore import catalog
+from govcore.clock import utcnow
+
+CATALOG = Path(__file__).resolve().parents[2] / "catalog"
+
+
+@pytest.fixture
+def loaded(app):
+    with app.app_context():
+        catalog.load_catalog(catalog.read_catalog(CATALOG), now=utcnow())
+    return app
+
+
+def test_kiosk_lists_only_kiosk_items_by_category(loaded, client) -> None:
+    page = client.get("/kiosk/").get_data(as_text=True)
+    assert "高龄老人津贴申领" in page
+    assert "行政给付" in page
+    with loaded.app_context():
+        counter_only = [
+            v.name
+            for v in catalog.list_items(on=utcnow().date())
+            if catalog.Channel.KIOSK not in v.spec.channels
+        ]
+    assert counter_only, "the catalogue has counter-only items"
+    for name in counter_only:
+        assert name not in page
+
+
+def test_api_lists_mobile_items_in_readable_json(loaded, client) -> None:
+    response = client.get("/api/v1/items")
+    assert response.status_code == 200
+    assert "高龄老人津贴申领" in response.get_data(as_text=True)  # not \\u-escaped
+    items = {i["code"]: i for i in response.json["items"]}
+    assert items["aged-allowance"]["miaopi"] == "Y"
+    assert items["aged-allowance"]["category"] == "GF"
+    assert "land-use-dispute-ruling" not in items  # counter only
+
+
+def test_api_index_links_to_items(client) -> None:
+    assert client.get("/api/v1/").json["links"]["items"] == "/api/v1/items"
+
+
+def test_back_office_shows_every_item_and_category_counts(loaded, client) -> None:
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "在用事项 25 项" in page
+    assert page.count("<code>") == 25
