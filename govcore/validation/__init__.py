@@ -42,6 +42,7 @@ from govcore.validation.id_numbers import (
     normalise_legacy15,
     parse_id_number,
 )
+from govcore.validation.invalid import InvalidValueError
 from govcore.validation.phones import (
     InvalidPhoneError,
     is_valid_mobile,
@@ -67,6 +68,7 @@ __all__ = [
     "InvalidDivisionCodeError",
     "InvalidIdNumberError",
     "InvalidPhoneError",
+    "InvalidValueError",
     "check_digit",
     "division_name",
     "is_valid_credit_code",

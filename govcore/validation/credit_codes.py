@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govcore.errors import ValidationError
+from govcore.validation.invalid import InvalidValueError, accepts
 
 __all__ = [
     "ORG_CODE_WEIGHTS",
@@ -60,7 +60,7 @@ _DIGITS = "0123456789"
 _EXCLUDED = "IOSVZ"
 
 
-class InvalidCreditCodeError(ValidationError):
+class InvalidCreditCodeError(InvalidValueError):
     """A string that is not a valid unified social credit code.
 
     ``reason`` is a short machine-readable cause: ``"type"``, ``"length"``,
@@ -69,12 +69,7 @@ class InvalidCreditCodeError(ValidationError):
     """
 
     code = "invalid_credit_code"
-
-    def __init__(
-        self, message: str, *, reason: str, field: str | None = "credit_code"
-    ) -> None:
-        super().__init__(message, field=field, code="invalid_credit_code")
-        self.reason = reason
+    default_field = "credit_code"
 
 
 @dataclass(frozen=True)
@@ -227,11 +222,7 @@ def is_valid_credit_code(value: str) -> bool:
     :param value: the code as entered.
     :returns: ``True`` when valid.
     """
-    try:
-        parse_credit_code(value)
-    except InvalidCreditCodeError:
-        return False
-    return True
+    return accepts(parse_credit_code, value)
 
 
 def make_credit_code(

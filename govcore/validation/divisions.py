@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from govcore.errors import ValidationError
+from govcore.validation.invalid import InvalidValueError, accepts
 
 __all__ = [
     "DIVISION_PROVINCE_CODES",
@@ -83,17 +83,11 @@ KNOWN_NAMES: dict[str, str] = {
 _DIGITS = "0123456789"
 
 
-class InvalidDivisionCodeError(ValidationError):
+class InvalidDivisionCodeError(InvalidValueError):
     """A string that is not a well-formed administrative division code."""
 
     code = "invalid_division_code"
-
-    def __init__(
-        self, message: str, *, reason: str, field: str | None = "division_code"
-    ) -> None:
-        super().__init__(message, field=field, code="invalid_division_code")
-        #: Short machine-readable cause, e.g. ``"length"`` or ``"province"``.
-        self.reason = reason
+    default_field = "division_code"
 
 
 @dataclass(frozen=True)
@@ -217,11 +211,7 @@ def is_valid_division_code(value: str) -> bool:
     :param value: the code as entered.
     :returns: ``True`` when well formed.
     """
-    try:
-        parse_division_code(value)
-    except InvalidDivisionCodeError:
-        return False
-    return True
+    return accepts(parse_division_code, value)
 
 
 def division_name(code: str) -> str | None:

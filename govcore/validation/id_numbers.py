@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from govcore.errors import ValidationError
 from govcore.validation.divisions import PROVINCE_CODES
+from govcore.validation.invalid import InvalidValueError, accepts
 
 __all__ = [
     "ID_WEIGHTS",
@@ -52,7 +52,7 @@ class IdNumberKind(StrEnum):
     FOREIGNER_2023 = "foreigner_2023"
 
 
-class InvalidIdNumberError(ValidationError):
+class InvalidIdNumberError(InvalidValueError):
     """A string that is not a valid ID number.
 
     ``reason`` is a short machine-readable cause: ``"type"``, ``"length"``,
@@ -61,12 +61,7 @@ class InvalidIdNumberError(ValidationError):
     """
 
     code = "invalid_id_number"
-
-    def __init__(
-        self, message: str, *, reason: str, field: str | None = "id_number"
-    ) -> None:
-        super().__init__(message, field=field, code="invalid_id_number")
-        self.reason = reason
+    default_field = "id_number"
 
 
 @dataclass(frozen=True)
@@ -257,11 +252,7 @@ def is_valid_id_number(value: str, *, today: datetime.date | None = None) -> boo
     :param today: passed on to :func:`parse_id_number`.
     :returns: ``True`` when valid.
     """
-    try:
-        parse_id_number(value, today=today)
-    except InvalidIdNumberError:
-        return False
-    return True
+    return accepts(parse_id_number, value, today=today)
 
 
 def mask_id_number(number: str) -> str:

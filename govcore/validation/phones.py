@@ -7,7 +7,7 @@ spaces or with hyphens; :func:`normalise_mobile` removes all of that.
 
 from __future__ import annotations
 
-from govcore.errors import ValidationError
+from govcore.validation.invalid import InvalidValueError, accepts
 
 __all__ = [
     "InvalidPhoneError",
@@ -20,7 +20,7 @@ _DIGITS = "0123456789"
 _SEPARATORS = " -"
 
 
-class InvalidPhoneError(ValidationError):
+class InvalidPhoneError(InvalidValueError):
     """A string that is not a mainland mobile number.
 
     ``reason`` is a short machine-readable cause: ``"type"``, ``"character"``,
@@ -28,12 +28,7 @@ class InvalidPhoneError(ValidationError):
     """
 
     code = "invalid_phone"
-
-    def __init__(
-        self, message: str, *, reason: str, field: str | None = "phone"
-    ) -> None:
-        super().__init__(message, field=field, code="invalid_phone")
-        self.reason = reason
+    default_field = "phone"
 
 
 def _fail(zh: str, en: str, reason: str) -> InvalidPhoneError:
@@ -94,11 +89,7 @@ def is_valid_mobile(value: str) -> bool:
     :param value: the number as entered.
     :returns: ``True`` when valid.
     """
-    try:
-        normalise_mobile(value)
-    except InvalidPhoneError:
-        return False
-    return True
+    return accepts(normalise_mobile, value)
 
 
 def mask_mobile(value: str) -> str:
