@@ -56,6 +56,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
+def str_enum(enum_cls: Any, length: int = 16) -> sa.Enum:
+    """A string enum stored as its values in a VARCHAR with a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
 class Base(DeclarativeBase):
     # Flask-SQLAlchemy subclasses the base, so the map lives on an explicit registry.
     registry = registry(

@@ -37,3 +37,33 @@ class ValidationError(GovCoreError):
 
 class ConflictError(GovCoreError):
     code = "conflict"
+
+
+class UnsupportedMediaError(ValidationError):
+    """An upload whose content is not of an accepted type."""
+
+    code = "unsupported_media_type"
+
+
+class TooLargeError(ValidationError):
+    """An upload or request over its size limit."""
+
+    code = "too_large"
+
+
+class AuthenticationError(GovCoreError):
+    """The caller could not be identified: bad, expired or revoked credentials."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(GovCoreError):
+    """The caller is known but may not do this."""
+
+    code = "forbidden"
+
+
+class UnavailableError(GovCoreError):
+    """A service the use case depends on cannot answer now; try again later."""
+
+    code = "unavailable"

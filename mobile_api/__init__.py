@@ -1,7 +1,40 @@
-"""The JSON API for the mobile mini-program at /api/v1/."""
+"""The JSON API for the mobile mini-program at /api/v1/ (flask-smorest).
 
-from flask import Blueprint
+The OpenAPI document is served at ``/api/v1/openapi.json``. Errors have one
+shape everywhere (``code``, ``status``, ``message`` in Chinese, ``errors`` by
+field); :mod:`webapp.errors` renders them for the whole application, so this
+API does not install flask-smorest's own error handler.
+"""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from __future__ import annotations
 
-from mobile_api import views  # noqa: E402,F401  (registers the routes on bp)
+from flask import Flask
+from flask_smorest import Api
+
+from mobile_api.schemas import ErrorSchema
+
+
+class MobileApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        """Leave error rendering to the application's handlers (one shape)."""
+
+
+def init_app(app: Flask) -> MobileApi:
+    """Register the API's blueprints and its OpenAPI document on ``app``."""
+    from mobile_api import applications, auth, handoff, items, root
+
+    api = MobileApi(
+        app,
+        spec_kwargs={
+            "info": {"description": "秒批秒报 mini-program API（龙湖区）"},
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "登录令牌"}
+    )
+    for module in (root, auth, items, applications, handoff):
+        api.register_blueprint(module.blp)
+    return api

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 
@@ -22,9 +24,22 @@ from flask import Flask
 from govcore.db import db
 from webapp import create_app
 
+# Uploads made by tests go to a throw-away folder, never into instance/.
+UPLOAD_ROOT = tempfile.mkdtemp(prefix="miaopi-test-uploads-")
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = date(2026, 11, 28)
+
+
+def make_test_app(database_url: str, **settings: object) -> Flask:
+    """The application in its testing configuration on ``database_url``."""
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": UPLOAD_ROOT, **settings}
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shutil.rmtree(UPLOAD_ROOT, ignore_errors=True)
 
 
 def pg_server_url() -> str:
@@ -70,7 +85,7 @@ def pg_schema() -> Iterator[PostgresSchema]:
     """A migrated schema for the whole session (tables truncated after each test)."""
     require_postgres()
     schema = PostgresSchema()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": schema.url.render_as_string(False)})
+    app = make_test_app(schema.url.render_as_string(False))
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -92,14 +107,12 @@ def _truncate_all() -> None:
 def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The application on a fresh, empty database of either backend."""
     if request.param == "sqlite":
-        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        app = make_test_app("sqlite://")
         with app.app_context():
             db.create_all()
     else:
         schema = request.getfixturevalue("pg_schema")
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": schema.url.render_as_string(False)}
-        )
+        app = make_test_app(schema.url.render_as_string(False))
     yield app
     with app.app_context():
         db.session.remove()
@@ -111,7 +124,7 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
 @pytest.fixture
 def sqlite_app() -> Iterator[Flask]:
     """The application on a fresh in-memory SQLite database only."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = make_test_app("sqlite://")
     with app.app_context():
         db.create_all()
     yield app

@@ -5,6 +5,7 @@ Nothing imports ``webapp``; it imports the core, the edges and the drivers.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +15,10 @@ from flask import Flask
 
 from govcore.datahub import make_data_source
 from govcore.db import db
+from govcore.filestore import LocalFileStore
+from govcore.identity import DevIdentityProvider, IdentityProvider, claim_login_code
+from govcore.identity.miniprogram import MiniProgramProvider, MiniProgramSettings
+from govcore.workdays import load_calendar
 from webapp.extensions import migrate
 from webapp.config import (
     BASE_DIR,
@@ -87,6 +92,14 @@ def load_config(app: Flask, config: ConfigArg) -> None:
             f"refusing to start the {app.config['ROLE']} role without "
             f"{', '.join(missing)} (set them in the environment)"
         )
+    enabled = [
+        key for key in app.config.get("FORBIDDEN_SETTINGS", ()) if app.config[key]
+    ]
+    if enabled:
+        raise RuntimeError(
+            f"refusing to start the {app.config['ROLE']} role with "
+            f"{', '.join(enabled)} on (a development setting)"
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -100,6 +113,25 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     app.extensions["miaopi.datasource"] = make_data_source(app.config)
+    app.extensions["miaopi.filestore"] = LocalFileStore(
+        app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads"
+    )
+    app.extensions["miaopi.calendar"] = load_calendar(Path(app.config["CALENDAR_DIR"]))
+    app.extensions["miaopi.identity"] = identity_providers(app.config)
+    # urllib3 logs request lines, query strings (secrets, login codes) included.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def identity_providers(config: Mapping[str, Any]) -> dict[str, IdentityProvider]:
+    """The identity providers the configuration enables, by name."""
+    providers: dict[str, IdentityProvider] = {}
+    if config.get("AUTH_DEV_LOGIN"):
+        providers["dev"] = DevIdentityProvider()
+    if config.get("MINIPROGRAM_SESSION_URL"):
+        providers["miniprogram"] = MiniProgramProvider(
+            MiniProgramSettings.from_mapping(config), claim_code=claim_login_code
+        )
+    return providers
 
 
 def register_blueprints(app: Flask) -> None:
@@ -111,7 +143,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(kiosk_app.bp)
-    app.register_blueprint(mobile_api.bp)
+    mobile_api.init_app(app)
     app.register_blueprint(backoffice.bp)
 
 

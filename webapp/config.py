@@ -29,6 +29,23 @@ class Config:
     SANDBOX_DEFAULT_SEED = 440507
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Uploaded material scans (cleaned images) live here, outside static/.
+    UPLOAD_DIR: str | None = None  # default: <instance>/uploads
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    UPLOAD_MAX_PIXELS = 40_000_000
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a whole request, multipart included
+    CALENDAR_DIR = str(BASE_DIR / "catalog" / "calendar")
+    # Identity providers: the development login exists only when this is on.
+    AUTH_DEV_LOGIN = False
+    MINIPROGRAM_SESSION_URL: str | None = None  # on: the mini-program login
+    MINIPROGRAM_APP_ID: str | None = None
+    MINIPROGRAM_APP_SECRET: str | None = None
+    # The mobile API and its OpenAPI document (flask-smorest).
+    API_TITLE = "miaopi 秒批秒报 mobile API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
 
 
 class StandaloneConfig(Config):
@@ -39,6 +56,7 @@ class StandaloneConfig(Config):
 
     ROLE = "standalone"
     GENERATE_SECRET_KEY = True
+    AUTH_DEV_LOGIN = True  # the demo logs in sandbox people by ID number
 
 
 class CentralConfig(Config):
@@ -47,6 +65,8 @@ class CentralConfig(Config):
     ROLE = "central"
     SESSION_COOKIE_SECURE = True
     REQUIRED_SETTINGS = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+    # Settings that must stay off in production; create_app refuses otherwise.
+    FORBIDDEN_SETTINGS = ("AUTH_DEV_LOGIN",)
 
 
 class TestingConfig(Config):
@@ -54,6 +74,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    AUTH_DEV_LOGIN = True
 
 
 CONFIGS: dict[str, type[Config]] = {

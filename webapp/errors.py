@@ -6,10 +6,22 @@ blueprint cannot see a 404 for a URL it does not own) and anything unhandled.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from govcore.errors import ConflictError, GovCoreError, NotFoundError, ValidationError
+from govcore.errors import (
+    AuthenticationError,
+    ConflictError,
+    GovCoreError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooLargeError,
+    UnavailableError,
+    UnsupportedMediaError,
+    ValidationError,
+)
 
 MESSAGES = {
     400: "请求有误",
@@ -25,24 +37,70 @@ MESSAGES = {
 }
 
 
+# Most specific first: UnsupportedMediaError and TooLargeError are ValidationErrors.
+STATUS_BY_ERROR: tuple[tuple[type[GovCoreError], int], ...] = (
+    (UnsupportedMediaError, 415),
+    (TooLargeError, 413),
+    (ValidationError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (UnavailableError, 503),
+)
+
+
 def status_for(error: GovCoreError) -> int:
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, ValidationError):
-        return 422
-    if isinstance(error, ConflictError):
-        return 409
-    return 400
+    return next(
+        (status for cls, status in STATUS_BY_ERROR if isinstance(error, cls)), 400
+    )
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(status: int, code: str, message: str):
+def render_error(
+    status: int,
+    code: str,
+    message: str,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+):
     if wants_json():
-        return {"code": code, "status": status, "message": message}, status
-    return render_template("errors/error.html", status=status, message=message), status
+        body = {"code": code, "status": status, "message": message}
+        body["errors"] = errors or {}
+        return body, status, headers or {}
+    page = render_template("errors/error.html", status=status, message=message)
+    return page, status, headers or {}
+
+
+def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs' nested messages flattened to ``{"a.b": ["…"]}``."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(field_errors(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_": [_translate(m) for m in messages]}
+    return {prefix or "_": [str(messages)]}
+
+
+def _translate(message: str) -> str:
+    return TRANSLATIONS.get(message, message)
+
+
+TRANSLATIONS = {
+    "Unknown field.": "不允许的字段（unknown field）",
+    "Missing data for required field.": "必填（required）",
+    "Not a valid string.": "应为文字（not a valid string）",
+    "Not a valid boolean.": "应为是/否（not a valid boolean）",
+    "Not a valid mapping type.": "应为对象（not a valid mapping）",
+    "Field may not be null.": "不能为空（may not be null）",
+    "Invalid input type.": "格式不正确（invalid input type）",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -50,11 +108,41 @@ def init_app(app: Flask) -> None:
     def handle_http(error: HTTPException):
         status = error.code or 500
         code = (error.name or "error").lower().replace(" ", "_")
-        return render_error(status, code, MESSAGES.get(status, error.name or "错误"))
+        data = getattr(error, "data", None) or {}
+        errors = None
+        if "messages" in data:  # webargs: request parsing failed
+            code = "invalid_request"
+            errors = {
+                name: msgs
+                for location, messages in data["messages"].items()
+                for name, msgs in field_errors(messages).items()
+            }
+        headers = dict(getattr(error, "get_headers", lambda: [])() or [])
+        headers.pop("Content-Type", None)
+        return render_error(
+            status, code, MESSAGES.get(status, error.name or "错误"), errors, headers
+        )
 
     @app.errorhandler(GovCoreError)
     def handle_domain(error: GovCoreError):
-        return render_error(status_for(error), error.code, error.message)
+        field = getattr(error, "field", None)
+        errors = {field: [error.message]} if field else None
+        headers = (
+            {"WWW-Authenticate": "Bearer"}
+            if isinstance(error, AuthenticationError)
+            else None
+        )
+        return render_error(
+            status_for(error), error.code, error.message, errors, headers
+        )
+
+    @app.after_request
+    def no_store_for_api(response):
+        # API answers carry personal data: never cached, never sniffed.
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

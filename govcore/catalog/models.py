@@ -15,17 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govcore.catalog.schema import Category, ItemDef, MiaopiLevel, VersionStatus
-from govcore.db import db
-
-
-def _str_enum(enum_cls: Any, length: int = 16) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from govcore.db import db, str_enum
 
 
 class Department(db.Model):
@@ -65,13 +55,13 @@ class ItemVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"), index=True)
     version: Mapped[int]
-    status: Mapped[VersionStatus] = mapped_column(_str_enum(VersionStatus))
+    status: Mapped[VersionStatus] = mapped_column(str_enum(VersionStatus))
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     name: Mapped[str] = mapped_column(sa.String(120))
-    category: Mapped[Category] = mapped_column(_str_enum(Category, 2))
+    category: Mapped[Category] = mapped_column(str_enum(Category, 2))
     miaobao: Mapped[bool]
-    miaopi: Mapped[MiaopiLevel] = mapped_column(_str_enum(MiaopiLevel, 8))
+    miaopi: Mapped[MiaopiLevel] = mapped_column(str_enum(MiaopiLevel, 8))
     proactive: Mapped[bool]
     definition: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(sa.String(64))

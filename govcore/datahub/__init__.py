@@ -1,6 +1,12 @@
 """Shared data (数据共享): sources, provenance, the sandbox and the gateway."""
 
-from govcore.datahub.fields import ELICENCE_TYPES, SCHEMA, SOURCES, field_type
+from govcore.datahub.fields import (
+    ELICENCE_TYPES,
+    SCHEMA,
+    SOURCES,
+    field_type,
+    is_organisation_path,
+)
 from govcore.datahub.hub import DataLookup, ELicence, make_data_source
 from govcore.datahub.ports import (
     DataSource,
@@ -28,5 +34,6 @@ __all__ = [
     "SourceRecord",
     "SourceUnavailableError",
     "field_type",
+    "is_organisation_path",
     "make_data_source",
 ]

@@ -59,6 +59,18 @@ ELICENCE_TYPES: dict[str, str] = {
     "ONE_CHILD_CERT": "独生子女父母光荣证",
 }
 
+# Records kept about organisations (keyed by 统一社会信用代码), by path prefix;
+# every other path is about a person (keyed by 公民身份号码).
+ORGANISATION_PATHS: tuple[str, ...] = (
+    "MR.entity.",
+    "MR.abnormal_list",
+    "MR.serious_illegal_list",
+    "MR.food_license",
+    "MR.food_filing",
+    "MR.hr_service_license",
+    "CON.",
+)
+
 _STATUS = "str"
 _PERSON_REF = "str"
 
@@ -101,6 +113,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "card_no": "str",
             "bank": "str",
             "account_verified": "bool",
+            "phone": "str",
         },
     },
     "MI": {
@@ -321,3 +334,8 @@ def is_known_path(path: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def is_organisation_path(path: str) -> bool:
+    """Return whether ``path`` reads an organisation's record, not a person's."""
+    return path.startswith(ORGANISATION_PATHS)

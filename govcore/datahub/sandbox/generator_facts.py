@@ -10,6 +10,8 @@ Market entities are registered by :mod:`.generator_orgs`.
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import date, datetime, time, timedelta
 
 from govcore.datahub.sandbox.generator_names import BANKS, LONGHU, pick
@@ -157,12 +159,26 @@ def social_card(
         "card_no": number,
         "bank": pick(w.rng, BANKS),
         "account_verified": verified,
+        "phone": registered_phone(number),
     }
     if status == "ACTIVE":
         issued = max(p.born, w.days_ago(20, 3600))
         p.licences.append(
             licence("SSC", number, HRSS, issued, add_years(issued, 10), today=w.today)
         )
+
+
+def registered_phone(card_no: str) -> str:
+    """The mobile number registered with a social security card.
+
+    Derived from the card number rather than drawn from the generator's random
+    stream, so adding it changed no other generated value.
+    """
+    digest = int(hashlib.sha256(card_no.encode()).hexdigest(), 16)
+    prefix = ("135", "136", "137", "138", "139", "150", "158", "159", "188")[
+        digest % 9
+    ]
+    return f"{prefix}{digest % 10**8:08d}"
 
 
 def employ(w: World, p: Person, employer: Organisation, start: date) -> None:

@@ -1,0 +1,132 @@
+"""Periodic work on applications: lapsed 容缺 deadlines and retention.
+
+Run by ``flask --app webapp applications sweep`` (cron or a systemd timer in
+production; the standalone demo runs it at start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from govcore.applications.models import Application, MaterialKind, Status
+from govcore.applications.submission import REMINDER
+from govcore.applications.transitions import change_status
+from govcore.clock import local_date
+from govcore.db import db
+from govcore.filestore import FileStore
+from govcore.notifications import cancel_pending, enqueue
+
+DRAFT_LIFETIME = timedelta(days=30)
+WITHDRAWN_DRAFT_RETENTION = timedelta(days=30)
+LAPSE_OUTCOMES = {
+    "manual_review": Status.MANUAL_REVIEW,
+    "refuse": Status.REFUSED,
+    "withdraw": Status.WITHDRAWN,
+}
+
+
+@dataclass
+class SweepReport:
+    lapsed: int = 0
+    drafts_withdrawn: int = 0
+    purged: int = 0
+    files_deleted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def sweep(*, now: datetime, store: FileStore) -> SweepReport:
+    """Apply lapsed deadlines, withdraw stale drafts, purge what is past retention."""
+    report = SweepReport()
+    report.lapsed = lapse_overdue(now=now)
+    report.drafts_withdrawn = withdraw_stale_drafts(now=now, store=store)
+    report.purged, report.files_deleted = purge_expired(now=now, store=store)
+    return report
+
+
+def lapse_overdue(*, now: datetime) -> int:
+    """Apply each item's outcome to applications whose 容缺 deadline has passed."""
+    today = local_date(now)
+    overdue = db.session.scalars(
+        sa.select(Application).where(
+            Application.status == Status.AWAITING_MATERIALS,
+            Application.materials_due_on < today,
+        )
+    ).all()
+    for application in overdue:
+        outcome = application.item_version.spec.tolerance.on_lapse or "manual_review"
+        change_status(
+            application,
+            LAPSE_OUTCOMES[outcome],
+            actor="system",
+            channel="system",
+            now=now,
+            reason=f"容缺材料逾期未补交（期限 {application.materials_due_on}）",
+        )
+        cancel_pending(application.id, REMINDER, now=now)
+        enqueue(
+            "materials_lapsed",
+            application_id=application.id,
+            payload={"outcome": outcome},
+            now=now,
+        )
+        db.session.commit()
+    return len(overdue)
+
+
+def withdraw_stale_drafts(*, now: datetime, store: FileStore) -> int:
+    """Withdraw drafts untouched for :data:`DRAFT_LIFETIME` and delete their files."""
+    stale = db.session.scalars(
+        sa.select(Application).where(
+            Application.status == Status.DRAFT,
+            Application.updated_at < now - DRAFT_LIFETIME,
+        )
+    ).all()
+    for application in stale:
+        files = _files_of(application)
+        change_status(
+            application,
+            Status.WITHDRAWN,
+            actor="system",
+            channel="system",
+            now=now,
+            reason="草稿超过30天未提交，自动撤回",
+        )
+        for record in [r for r in application.materials if r.file_name]:
+            application.materials.remove(record)
+        application.retain_until = local_date(now + WITHDRAWN_DRAFT_RETENTION)
+        db.session.commit()
+        for name in files:
+            store.delete(name)
+    return len(stale)
+
+
+def purge_expired(*, now: datetime, store: FileStore) -> tuple[int, int]:
+    """Delete applications past their retention date, files first committed after.
+
+    :return: how many applications and files were deleted.
+    """
+    expired = db.session.scalars(
+        sa.select(Application).where(Application.retain_until < local_date(now))
+    ).all()
+    deleted_files = 0
+    for application in expired:
+        files = _files_of(application)
+        db.session.delete(application)
+        db.session.commit()
+        for name in files:
+            store.delete(name)
+        deleted_files += len(files)
+    return len(expired), deleted_files
+
+
+def _files_of(application: Application) -> list[str]:
+    names = [
+        r.file_name
+        for r in application.materials
+        if r.kind is MaterialKind.UPLOAD and r.file_name
+    ]
+    names += [c.signature_file for c in application.commitments if c.signature_file]
+    return names

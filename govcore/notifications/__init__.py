@@ -1,0 +1,5 @@
+"""Notifications: the outbox written with the business change, and delivery."""
+
+from govcore.notifications.outbox import OutboxMessage, cancel_pending, enqueue
+
+__all__ = ["OutboxMessage", "cancel_pending", "enqueue"]

@@ -1,0 +1,266 @@
+"""Applications through the phone: draft, fill, upload, commit, submit, follow.
+
+Every ``{application_id}`` is the caller's own or answers 404, whatever the
+verb: :func:`govcore.applications.get_application` sees to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from govcore import applications as apps
+from govcore.applications import Caller, Principal, UploadLimits
+from govcore.clock import utcnow
+from govcore.errors import ValidationError
+from mobile_api.auth import BEARER, authenticated
+from mobile_api.idempotent import idempotent
+from mobile_api.present import application_detail, application_summary
+from mobile_api.schemas import (
+    ApplicationListSchema,
+    ApplicationSchema,
+    CommitmentSignSchema,
+    CommitmentTextSchema,
+    CorrectionCreateSchema,
+    CorrectionSchema,
+    DraftCreateSchema,
+    ErrorSchema,
+    FieldsUpdateSchema,
+    FileSchema,
+    UploadSchema,
+)
+from mobile_api.services import calendar, data_source, file_store
+
+blp = Blueprint(
+    "applications", __name__, url_prefix="/api/v1", description="办件：秒报全流程"
+)
+ONE = "/applications/<string:application_id>"
+
+
+def _errors(*statuses: int):  # type: ignore[no-untyped-def]
+    """Document the error answers of an operation."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        for status in statuses:
+            view = blp.alt_response(status, schema=ErrorSchema)(view)
+        return view
+
+    return decorate
+
+
+@blp.route("/applications")
+class Applications(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, ApplicationListSchema)
+    @_errors(401)
+    @authenticated
+    def get(self, caller: Caller) -> dict[str, Any]:
+        """我的办件（含草稿），最新的在前"""
+        return {
+            "applications": [
+                application_summary(a) for a in apps.list_applications(caller)
+            ]
+        }
+
+    @blp.doc(security=BEARER)
+    @idempotent(required=False)
+    @blp.arguments(DraftCreateSchema)
+    @blp.response(201, ApplicationSchema)
+    @_errors(401, 403, 404, 409, 422, 503)
+    @authenticated
+    def post(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """新建草稿：自动预填共享数据，自动关联电子证照"""
+        principal = body.get("on_behalf_of")
+        application = apps.create_draft(
+            body["item_code"],
+            caller,
+            source=data_source(),
+            now=utcnow(),
+            organisation=body.get("organisation"),
+            principal=Principal(**principal) if principal else None,
+        )
+        return application_detail(application)
+
+
+@blp.route(ONE)
+class OneApplication(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, ApplicationSchema)
+    @_errors(401, 404)
+    @authenticated
+    def get(self, application_id: str, caller: Caller) -> dict[str, Any]:
+        """办件详情：状态历史、使用了哪些数据、来自哪个部门"""
+        return application_detail(apps.get_application(application_id, caller))
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(FieldsUpdateSchema)
+    @blp.response(200, ApplicationSchema)
+    @_errors(400, 401, 404, 409, 422)
+    @authenticated
+    def patch(
+        self, body: dict[str, Any], application_id: str, caller: Caller
+    ) -> dict[str, Any]:
+        """修改草稿中可编辑的字段（预填的权威数据不可修改）"""
+        application = apps.get_application(application_id, caller)
+        apps.update_fields(application, body["changes"], caller, now=utcnow())
+        return application_detail(application)
+
+
+@blp.route(ONE + "/materials/<string:material_code>/uploads", methods=["POST"])
+@blp.doc(security=BEARER)
+@blp.arguments(UploadSchema, location="files")
+@blp.response(201, FileSchema)
+@_errors(401, 404, 409, 413, 415, 422)
+@authenticated
+def upload_material(
+    files: dict[str, Any], application_id: str, material_code: str, caller: Caller
+) -> dict[str, Any]:
+    """上传一页材料（JPG/PNG 照片或扫描件；服务器重新编码并去除元数据）"""
+    application = apps.get_application(application_id, caller)
+    data = files["file"].read()
+    config = current_app.config
+    record = apps.add_upload(
+        application,
+        material_code,
+        data,
+        caller,
+        store=file_store(),
+        now=utcnow(),
+        limits=UploadLimits(
+            max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
+        ),
+    )
+    return {
+        "id": record.public_id,
+        "media_type": record.media_type,
+        "size": record.size,
+        "url": f"/api/v1/applications/{application_id}/uploads/{record.public_id}",
+        "created_at": record.created_at,
+    }
+
+
+@blp.route(ONE + "/uploads/<string:upload_id>")
+class UploadFile(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(
+        200,
+        content_type="image/jpeg",
+        description="上传的文件（已清洗），作为附件下载",
+    )
+    @_errors(401, 404)
+    @authenticated
+    def get(self, application_id: str, upload_id: str, caller: Caller) -> Response:
+        """下载已上传的材料"""
+        application = apps.get_application(application_id, caller)
+        record = apps.find_upload(application, upload_id)
+        content = file_store().read(record.file_name or "")
+        return Response(
+            content,
+            mimetype=record.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{record.file_name}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @blp.doc(security=BEARER)
+    @blp.response(204)
+    @_errors(401, 404, 409)
+    @authenticated
+    def delete(self, application_id: str, upload_id: str, caller: Caller) -> None:
+        """删除草稿中已上传的一页材料"""
+        application = apps.get_application(application_id, caller)
+        apps.remove_upload(application, upload_id, store=file_store(), now=utcnow())
+
+
+@blp.route(ONE + "/commitment")
+class Commitment(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, CommitmentTextSchema)
+    @_errors(401, 404, 409)
+    @authenticated
+    def get(self, application_id: str, caller: Caller) -> dict[str, Any]:
+        """告知承诺书全文及其摘要（签署时回传摘要）"""
+        application = apps.get_application(application_id, caller)
+        text = apps.commitment_text(application)
+        return {"text": text, "text_sha256": apps.text_digest(text)}
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(CommitmentSignSchema)
+    @blp.response(201, ApplicationSchema)
+    @_errors(401, 404, 409, 415, 422)
+    @authenticated
+    def post(
+        self, body: dict[str, Any], application_id: str, caller: Caller
+    ) -> dict[str, Any]:
+        """签署告知承诺书（手写签名图片，或确认同意）"""
+        application = apps.get_application(application_id, caller)
+        apps.sign_commitment(
+            application,
+            caller,
+            text_sha256=body["text_sha256"],
+            now=utcnow(),
+            store=file_store(),
+            signature_png=_signature(body.get("signature_png")),
+            consent=body.get("consent"),
+        )
+        return application_detail(application)
+
+
+def _signature(encoded: str | None) -> bytes | None:
+    if encoded is None:
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(
+            "签名图片须为 base64 编码的 PNG（signature must be base64）",
+            field="signature_png",
+            code="invalid",
+        ) from None
+
+
+@blp.route(ONE + "/submit", methods=["POST"])
+@blp.doc(security=BEARER)
+@idempotent(required=True)
+@blp.response(200, ApplicationSchema)
+@_errors(400, 401, 404, 409, 422)
+@authenticated
+def submit(application_id: str, caller: Caller) -> dict[str, Any]:
+    """提交申请（须带 Idempotency-Key 请求头；重复提交返回首次结果）"""
+    application = apps.get_application(application_id, caller)
+    apps.submit(application, caller, calendar=calendar(), now=utcnow())
+    return application_detail(application)
+
+
+@blp.route(ONE + "/corrections", methods=["POST"])
+@blp.doc(security=BEARER)
+@blp.arguments(CorrectionCreateSchema)
+@blp.response(201, CorrectionSchema)
+@_errors(401, 404, 422)
+@authenticated
+def request_correction(
+    body: dict[str, Any], application_id: str, caller: Caller
+) -> dict[str, Any]:
+    """对预填数据提出纠错申请（转数据来源部门核实）"""
+    application = apps.get_application(application_id, caller)
+    request = apps.request_correction(
+        application,
+        caller,
+        field_key=body["field"],
+        claimed_value=body["claimed_value"],
+        reason=body["reason"],
+        now=utcnow(),
+    )
+    return {
+        "id": request.public_id,
+        "field": request.field_key,
+        "source_path": request.source_path,
+        "status": request.status,
+        "created_at": request.created_at,
+    }

@@ -1,0 +1,138 @@
+"""Logging in and out, and the bearer-token check every other view uses."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from govcore.applications import Caller, ChannelKind
+from govcore.clock import utcnow
+from govcore.db import db
+from govcore.errors import AuthenticationError, NotFoundError
+from govcore.identity import (
+    MOBILE_POLICY,
+    Identity,
+    UserSession,
+    end_session,
+    open_session,
+    resolve_session,
+)
+from govcore.privacy import mask_id_number, mask_name
+from mobile_api.schemas import (
+    DevLoginSchema,
+    ErrorSchema,
+    MiniProgramLoginSchema,
+    TokenSchema,
+    UserSchema,
+)
+from mobile_api.services import identity_providers
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与会话")
+BEARER = [{"bearer": []}]
+
+
+def current_session() -> UserSession:
+    """The live session of the request's bearer token.
+
+    :raise AuthenticationError: without a valid ``Authorization: Bearer`` token.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("请先登录（missing bearer token）")
+    session = resolve_session(token.strip(), now=utcnow())
+    db.session.commit()  # the activity time
+    return session
+
+
+def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``view`` with ``caller`` (a :class:`Caller`) for the token's person."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        session = g.get("user_session") or current_session()
+        g.user_session = session
+        caller = Caller(
+            id_number=session.id_number,
+            name=session.name,
+            channel=ChannelKind(session.channel),
+            terminal_id=session.terminal_id,
+            session_id=session.id,
+        )
+        return view(*args, caller=caller, **kwargs)
+
+    return wrapper
+
+
+def _login(provider_name: str, credentials: dict[str, Any]) -> dict[str, Any]:
+    provider = identity_providers().get(provider_name)
+    if provider is None:
+        raise NotFoundError("该登录方式未启用（login method not enabled）")
+    now = utcnow()
+    identity: Identity = provider.authenticate(credentials, now=now)
+    token, session = open_session(
+        identity, channel=ChannelKind.MOBILE.value, now=now, policy=MOBILE_POLICY
+    )
+    db.session.commit()
+    return {
+        "token": token,
+        "expires_at": session.expires_at,
+        "idle_timeout_seconds": session.idle_seconds,
+        "user": _user(session),
+    }
+
+
+def _user(session: UserSession) -> dict[str, Any]:
+    return {
+        "name_masked": mask_name(session.name),
+        "id_number_masked": mask_id_number(session.id_number),
+        "provider": session.provider,
+        "channel": session.channel,
+    }
+
+
+@blp.route("/auth/dev-login", methods=["POST"])
+@blp.arguments(DevLoginSchema)
+@blp.response(201, TokenSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="开发登录未启用")
+def dev_login(credentials: dict[str, Any]) -> dict[str, Any]:
+    """开发登录：以身份证号和姓名登录（仅演示与测试环境）"""
+    return _login("dev", credentials)
+
+
+@blp.route("/auth/miniprogram-login", methods=["POST"])
+@blp.arguments(MiniProgramLoginSchema)
+@blp.response(201, TokenSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema)
+def miniprogram_login(credentials: dict[str, Any]) -> dict[str, Any]:
+    """小程序登录：用 wx.login 的一次性 code 换取登录令牌（实名）"""
+    return _login("miniprogram", credentials)
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(204)
+    @blp.alt_response(401, schema=ErrorSchema)
+    def post(self) -> None:
+        """退出登录：令牌立即失效"""
+        session = current_session()
+        end_session(session, reason="logout", now=utcnow())
+        db.session.commit()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(401, schema=ErrorSchema)
+    def get(self) -> dict[str, Any]:
+        """当前登录用户（已脱敏）"""
+        return _user(current_session())

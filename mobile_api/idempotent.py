@@ -1,0 +1,62 @@
+"""The ``Idempotency-Key`` request header, for operations that must happen once.
+
+See :mod:`govcore.applications.idempotency` for the rules. This decorator goes
+above flask-smorest's ``arguments``/``response`` decorators, so it sees the
+final response (status and JSON body) and can replay it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, g, jsonify, request
+
+from govcore.applications import idempotency
+from govcore.clock import utcnow
+from govcore.errors import GovCoreError
+from mobile_api.auth import current_session
+
+HEADER = "Idempotency-Key"
+
+
+def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = request.headers.get(HEADER)
+            if key is None:
+                if required:
+                    raise GovCoreError(
+                        f"请求须带 {HEADER} 请求头（missing {HEADER}）",
+                        code="idempotency_key_required",
+                    )
+                return view(*args, **kwargs)
+            g.user_session = current_session()
+            body = request.get_json(silent=True)
+            started = idempotency.begin(
+                g.user_session.id_number,
+                key,
+                idempotency.fingerprint(request.method, request.path, body),
+                now=utcnow(),
+            )
+            if isinstance(started, idempotency.Replay):
+                response = jsonify(started.body)
+                response.status_code = started.status_code
+                response.headers["Idempotent-Replayed"] = "true"
+                return response
+            try:
+                response = view(*args, **kwargs)
+            except BaseException:
+                idempotency.finish(started, 500, {}, now=utcnow())
+                raise
+            assert isinstance(response, Response)
+            idempotency.finish(
+                started, response.status_code, response.get_json() or {}, now=utcnow()
+            )
+            return response
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,304 @@
+"""Turning core objects into the API's JSON, with personal data masked.
+
+The applicant sees which value came from which source (数据来源), but ID
+numbers, phone numbers, addresses and names are shown masked: the API answers
+a phone screen that others may see, and the full values are only needed on
+the holder's own certificate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from govcore.applications import (
+    STATUS_LABELS,
+    Application,
+    FormValue,
+    MaterialKind,
+    MaterialRecord,
+    MaterialState,
+    ValueOrigin,
+    corrections_of,
+    material_states,
+)
+from govcore.catalog import ItemVersion
+from govcore.catalog.schema import FieldType, FormField, Material, Requirement
+from govcore.datahub import ELICENCE_TYPES, SOURCES
+from govcore.privacy import mask_address, mask_id_number, mask_name, mask_phone
+
+PROBLEM_LABELS = {
+    "no_record": "共享数据中没有您的记录，请自行填写",
+    "no_value": "共享数据中没有此项，请自行填写",
+    "source_unavailable": "数据源暂时无法访问，请自行填写，将由工作人员核实",
+    "holder_mismatch": "数据源返回的信息与您不符，请自行填写，将由工作人员核实",
+}
+REQUIREMENT_LABELS = {
+    Requirement.REQUIRED: "必要",
+    Requirement.OPTIONAL: "非必要",
+    Requirement.TOLERABLE: "容缺（可后补）",
+}
+PERSON_NAME_PATHS = {"HK.name", "MR.entity.legal_rep_name", "HL.birth_cert.child_name"}
+
+
+def item_summary(version: ItemVersion) -> dict[str, Any]:
+    spec = version.spec
+    return {
+        "code": spec.code,
+        "version": version.version,
+        "name": spec.name,
+        "handling_item_name": spec.handling_item_name,
+        "category": spec.category.value,
+        "category_label": spec.category.label,
+        "department": version.item.department.short_name,
+        "department_code": version.item.department.code,
+        "miaobao": spec.reform.miaobao,
+        "miaopi": spec.reform.miaopi.value,
+        "proactive": spec.reform.proactive,
+    }
+
+
+def item_detail(version: ItemVersion) -> dict[str, Any]:
+    spec = version.spec
+    fee = spec.fee
+    return {
+        **item_summary(version),
+        "impl_body": spec.impl_body,
+        "service_objects": list(spec.service_objects),
+        "conditions": list(spec.conditions),
+        "materials": [
+            _guide_material(m, spec.tolerance.materials) for m in spec.materials
+        ],
+        "limits": spec.limits.model_dump(),
+        "fee": (fee.standard or "收费") if fee.charged else "不收费",
+        "channels": [c.value for c in spec.channels],
+        "location": spec.location,
+        "office_hours": spec.office_hours,
+        "consult_phone": spec.consult_phone,
+        "complaint_phone": spec.complaint_phone,
+        "legal_basis": [f"{b.title}{b.article}" for b in spec.legal_basis],
+        "no_miaopi_reason": spec.reform.no_miaopi_reason,
+        "commitment_allowed": spec.commitment.allowed,
+        "tolerance_allowed": spec.tolerance.allowed,
+        "result_name": spec.result.name,
+        "faq": list(spec.faq),
+    }
+
+
+def _guide_material(material: Material, tolerable: list[str]) -> dict[str, Any]:
+    ways = []
+    if material.origin == "系统生成":
+        ways.append("系统根据预填信息自动生成")
+    if material.elicence:
+        ways.append(f"有{ELICENCE_TYPES[material.elicence]}电子证照的免提交")
+    if material.data_check:
+        ways.append("经数据核验的免提交")
+    if material.commitment:
+        ways.append("可用告知承诺代替")
+    if material.code in tolerable:
+        ways.append("可容缺受理，限期补交")
+    if not ways:
+        ways.append("拍照或扫描上传")
+    return {
+        "code": material.code,
+        "name": material.name,
+        "requirement": material.requirement.value,
+        "requirement_label": REQUIREMENT_LABELS[material.requirement],
+        "form": material.form,
+        "how": "；".join(ways),
+        "when": material.when,
+    }
+
+
+def application_summary(application: Application) -> dict[str, Any]:
+    version = application.item_version
+    return {
+        "id": application.public_id,
+        "reference_no": application.reference_no,
+        "status": application.status.value,
+        "status_label": STATUS_LABELS[application.status],
+        "item_code": version.spec.code,
+        "item_name": version.spec.name,
+        "channel": application.channel.value,
+        "created_at": application.created_at,
+        "updated_at": application.updated_at,
+        "submitted_at": application.submitted_at,
+    }
+
+
+def application_detail(application: Application) -> dict[str, Any]:
+    spec = application.item_version.spec
+    form = {f.key: f for f in spec.form}
+    values = [v for v in application.values if v.key in form]
+    states = material_states(application)
+    signed = application.commitments[0] if application.commitments else None
+    return {
+        **application_summary(application),
+        "item_version": application.item_version.version,
+        "applicant": _applicant(application),
+        "form_fields": [_field(form[v.key], v) for v in values],
+        "materials": [_material(application, s) for s in states],
+        "commitment": {
+            "allowed": spec.commitment.allowed,
+            "offered": application.commitment_offered,
+            "note": application.offer_note,
+            "signed_at": signed.signed_at if signed else None,
+            "text_sha256": signed.text_sha256 if signed else None,
+            "method": signed.consent.get("method") if signed else None,
+        },
+        "tolerance": {
+            "allowed": spec.tolerance.allowed,
+            "offered": application.tolerance_offered,
+            "materials": list(spec.tolerance.materials),
+            "deadline_working_days": spec.tolerance.deadline_working_days,
+            "materials_due_on": application.materials_due_on,
+        },
+        "materials_due_on": application.materials_due_on,
+        "history": [
+            {
+                "from_status": c.from_status.value if c.from_status else None,
+                "to_status": c.to_status.value,
+                "to_label": STATUS_LABELS[c.to_status],
+                "actor": c.actor,
+                "channel": c.channel,
+                "reason": c.reason,
+                "at": c.at,
+            }
+            for c in application.history
+        ],
+        "data_used": [
+            {"field": v.key, "label": form[v.key].label, "source": _source(v)}
+            for v in values
+            if v.origin is ValueOrigin.PREFILLED
+        ],
+        "corrections": [
+            {
+                "id": c.public_id,
+                "field": c.field_key,
+                "source_path": c.source_path,
+                "status": c.status,
+                "created_at": c.created_at,
+            }
+            for c in corrections_of(application)
+        ],
+        "effort": effort(application, states),
+    }
+
+
+def effort(
+    application: Application, states: list[MaterialState] | None = None
+) -> dict[str, int]:
+    """What the applicant had to do: fields typed, files uploaded."""
+    states = material_states(application) if states is None else states
+    return {
+        "typed_fields": sum(
+            v.origin is ValueOrigin.ENTERED for v in application.values
+        ),
+        "uploaded_files": sum(
+            r.kind is MaterialKind.UPLOAD for r in application.materials
+        ),
+        "prefilled_fields": sum(
+            v.origin is ValueOrigin.PREFILLED for v in application.values
+        ),
+        "exempt_materials": sum(s.state in ("elicence", "data") for s in states),
+    }
+
+
+def _applicant(application: Application) -> dict[str, Any]:
+    return {
+        "kind": application.applicant_kind.value,
+        "name_masked": mask_name(application.applicant_name),
+        "id_number_masked": mask_id_number(application.applicant_id_number),
+        "organisation_name": application.org_name,
+        "organisation_credit_code": application.org_credit_code,
+        "agent_name_masked": (
+            mask_name(application.agent_name) if application.agent_name else None
+        ),
+        "agent_relation": application.agent_relation,
+    }
+
+
+def _field(form_field: FormField, value: FormValue) -> dict[str, Any]:
+    return {
+        "key": form_field.key,
+        "label": form_field.label,
+        "type": form_field.type.value,
+        "required": form_field.required,
+        "editable": not value.locked,
+        "value": masked(form_field, value.value),
+        "origin": value.origin.value,
+        "source": _source(value) if value.source_path and value.fetched_at else None,
+        "problem": value.prefill_problem,
+        "problem_label": PROBLEM_LABELS.get(value.prefill_problem or ""),
+        "choices": (
+            [masked(form_field, c) for c in value.choices] if value.choices else None
+        ),
+        "options": list(form_field.options),
+        "help": form_field.help,
+    }
+
+
+def masked(form_field: FormField, value: Any) -> Any:
+    """A form value as shown on screen: personal identifiers masked."""
+    if not isinstance(value, str) or not value:
+        return value
+    if form_field.type is FieldType.ID_NUMBER:
+        return mask_id_number(value)
+    if form_field.type is FieldType.PHONE:
+        return mask_phone(value)
+    if form_field.type is FieldType.ADDRESS:
+        return mask_address(value)
+    if form_field.prefill in PERSON_NAME_PATHS or "姓名" in form_field.label:
+        return mask_name(value)
+    return value
+
+
+def _source(value: FormValue | MaterialRecord) -> dict[str, Any]:
+    path = value.source_path or ""
+    return {
+        "path": path,
+        "name": SOURCES.get(path.partition(".")[0], ""),
+        "record_id": value.record_id,
+        "fetched_at": value.fetched_at,
+    }
+
+
+def _material(application: Application, state: MaterialState) -> dict[str, Any]:
+    material = state.material
+    licence = next((r for r in state.records if r.kind is MaterialKind.ELICENCE), None)
+    data = next((r for r in state.records if r.kind is MaterialKind.DATA), None)
+    uploads = [r for r in state.records if r.kind is MaterialKind.UPLOAD]
+    return {
+        "code": material.code,
+        "name": material.name,
+        "requirement": material.requirement.value,
+        "state": state.state,
+        "state_label": state.label,
+        "elicence": (
+            {
+                "type": licence.licence_type,
+                "type_label": ELICENCE_TYPES.get(licence.licence_type or "", ""),
+                "number_masked": mask_id_number(licence.licence_number or ""),
+                "issuer": licence.licence_issuer or "",
+                "source": _source(licence),
+            }
+            if licence
+            else None
+        ),
+        "data_source": _source(data) if data else None,
+        "files": [
+            {
+                "id": r.public_id,
+                "media_type": r.media_type,
+                "size": r.size,
+                "url": url_for(
+                    "applications.UploadFile",
+                    application_id=application.public_id,
+                    upload_id=r.public_id,
+                ),
+                "created_at": r.created_at,
+            }
+            for r in uploads
+        ],
+    }

@@ -1,0 +1,335 @@
+"""marshmallow schemas of the mobile API: what goes in, what comes out.
+
+Input schemas reject unknown keys (marshmallow's default), so a client can
+never set a server-owned field such as ``status`` or ``reference_no``.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from govcore.catalog import Category
+
+ID = fields.String(validate=validate.Length(min=1, max=40))
+
+
+def _desc(text: str) -> dict[str, str]:
+    return {"description": text}
+
+
+class ErrorSchema(Schema):
+    code = fields.String(metadata=_desc("机器可读的错误代码，如 prefill_tampered"))
+    status = fields.Integer(metadata=_desc("HTTP 状态码"))
+    message = fields.String(metadata=_desc("给用户看的中文说明"))
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata=_desc("按字段列出的错误"),
+    )
+
+
+# --------------------------------------------------------------- auth
+
+
+class DevLoginSchema(Schema):
+    id_number = fields.String(required=True, validate=validate.Length(max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=30))
+
+
+class MiniProgramLoginSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class UserSchema(Schema):
+    name_masked = fields.String()
+    id_number_masked = fields.String()
+    provider = fields.String()
+    channel = fields.String()
+
+
+class TokenSchema(Schema):
+    token = fields.String(metadata=_desc("登录令牌，放在 Authorization: Bearer 头中"))
+    expires_at = fields.DateTime()
+    idle_timeout_seconds = fields.Integer()
+    user = fields.Nested(UserSchema)
+
+
+# --------------------------------------------------------------- items
+
+
+class ItemQuerySchema(Schema):
+    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    department = fields.String(validate=validate.Length(max=64))
+    q = fields.String(
+        validate=validate.Length(max=40),
+        metadata=_desc("关键词或拼音首字母，如 gljt"),
+    )
+
+
+class ItemSummarySchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    handling_item_name = fields.String()
+    category = fields.String()
+    category_label = fields.String()
+    department = fields.String()
+    department_code = fields.String()
+    miaobao = fields.Boolean()
+    miaopi = fields.String()
+    proactive = fields.Boolean()
+
+
+class ItemListSchema(Schema):
+    items = fields.List(fields.Nested(ItemSummarySchema))
+
+
+class GuideMaterialSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    requirement = fields.String()
+    requirement_label = fields.String()
+    form = fields.String()
+    how = fields.String(metadata=_desc("如何提供：电子证照免提交、告知承诺、上传…"))
+    when = fields.String()
+
+
+class LimitsSchema(Schema):
+    case_type = fields.String()
+    statutory_working_days = fields.Integer(allow_none=True)
+    promised_working_days = fields.Integer()
+    statutory_note = fields.String()
+    on_site_visits = fields.Integer()
+
+
+class ItemDetailSchema(ItemSummarySchema):
+    impl_body = fields.String()
+    service_objects = fields.List(fields.String())
+    conditions = fields.List(fields.String())
+    materials = fields.List(fields.Nested(GuideMaterialSchema))
+    limits = fields.Nested(LimitsSchema)
+    fee = fields.String()
+    channels = fields.List(fields.String())
+    location = fields.String()
+    office_hours = fields.String()
+    consult_phone = fields.String()
+    complaint_phone = fields.String()
+    legal_basis = fields.List(fields.String())
+    no_miaopi_reason = fields.String()
+    commitment_allowed = fields.Boolean()
+    tolerance_allowed = fields.Boolean()
+    result_name = fields.String()
+    faq = fields.List(fields.String())
+
+
+# --------------------------------------------------------------- applications
+
+
+class PrincipalSchema(Schema):
+    id_number = fields.String(required=True, validate=validate.Length(max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    relation = fields.String(load_default="", validate=validate.Length(max=30))
+
+
+class DraftCreateSchema(Schema):
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    organisation = fields.String(
+        validate=validate.Length(max=20),
+        metadata=_desc("以单位名义申请时，单位的统一社会信用代码"),
+    )
+    on_behalf_of = fields.Nested(PrincipalSchema, metadata=_desc("代办：被代办人"))
+
+
+class FieldsUpdateSchema(Schema):
+    changes = fields.Dict(
+        data_key="fields",
+        keys=fields.String(validate=validate.Length(max=64)),
+        values=fields.Raw(allow_none=True),
+        required=True,
+        metadata=_desc("要修改的字段：键为字段 key，值为新值；只发送修改过的字段"),
+    )
+
+
+class UploadSchema(Schema):
+    file = fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary"},
+    )
+
+
+class ConsentSchema(Schema):
+    confirmed = fields.Boolean(required=True)
+    device = fields.String(validate=validate.Length(max=40))
+
+
+class CommitmentSignSchema(Schema):
+    text_sha256 = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$")
+    )
+    consent = fields.Nested(ConsentSchema)
+    signature_png = fields.String(
+        validate=validate.Length(max=2_000_000),
+        metadata=_desc("手写签名图片（PNG，base64）；无签名板时用 consent"),
+    )
+
+
+class CommitmentTextSchema(Schema):
+    text = fields.String()
+    text_sha256 = fields.String()
+
+
+class CorrectionCreateSchema(Schema):
+    field = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    claimed_value = fields.String(
+        required=True, validate=validate.Length(min=1, max=200)
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class HandoffClaimSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class SourceSchema(Schema):
+    path = fields.String()
+    name = fields.String(metadata=_desc("数据来源部门/系统"))
+    record_id = fields.String(allow_none=True)
+    fetched_at = fields.DateTime(allow_none=True)
+
+
+class FormFieldSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    type = fields.String()
+    required = fields.Boolean()
+    editable = fields.Boolean(metadata=_desc("申请人能否修改"))
+    value = fields.Raw(allow_none=True, metadata=_desc("个人信息已脱敏"))
+    origin = fields.String(metadata=_desc("prefilled / entered / empty"))
+    source = fields.Nested(SourceSchema, allow_none=True)
+    problem = fields.String(allow_none=True)
+    problem_label = fields.String(allow_none=True)
+    choices = fields.List(fields.Raw(), allow_none=True)
+    options = fields.List(fields.String())
+    help = fields.String()
+
+
+class FileSchema(Schema):
+    id = fields.String()
+    media_type = fields.String()
+    size = fields.Integer()
+    url = fields.String()
+    created_at = fields.DateTime()
+
+
+class ElicenceSchema(Schema):
+    type = fields.String()
+    type_label = fields.String()
+    number_masked = fields.String()
+    issuer = fields.String()
+    source = fields.Nested(SourceSchema)
+
+
+class MaterialStateSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    requirement = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    elicence = fields.Nested(ElicenceSchema, allow_none=True)
+    data_source = fields.Nested(SourceSchema, allow_none=True)
+    files = fields.List(fields.Nested(FileSchema))
+
+
+class CommitmentStateSchema(Schema):
+    allowed = fields.Boolean()
+    offered = fields.Boolean()
+    note = fields.String()
+    signed_at = fields.DateTime(allow_none=True)
+    text_sha256 = fields.String(allow_none=True)
+    method = fields.String(allow_none=True)
+
+
+class ToleranceStateSchema(Schema):
+    allowed = fields.Boolean()
+    offered = fields.Boolean()
+    materials = fields.List(fields.String())
+    deadline_working_days = fields.Integer(allow_none=True)
+    materials_due_on = fields.Date(allow_none=True)
+
+
+class HistorySchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    to_label = fields.String()
+    actor = fields.String()
+    channel = fields.String()
+    reason = fields.String()
+    at = fields.DateTime()
+
+
+class DataUsedSchema(Schema):
+    field = fields.String()
+    label = fields.String()
+    source = fields.Nested(SourceSchema)
+
+
+class CorrectionSchema(Schema):
+    id = fields.String()
+    field = fields.String()
+    source_path = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class ApplicantSchema(Schema):
+    kind = fields.String()
+    name_masked = fields.String()
+    id_number_masked = fields.String()
+    organisation_name = fields.String(allow_none=True)
+    organisation_credit_code = fields.String(allow_none=True)
+    agent_name_masked = fields.String(allow_none=True)
+    agent_relation = fields.String(allow_none=True)
+
+
+class EffortSchema(Schema):
+    typed_fields = fields.Integer(metadata=_desc("申请人手动填写的字段数"))
+    uploaded_files = fields.Integer(metadata=_desc("申请人上传的文件数"))
+    prefilled_fields = fields.Integer()
+    exempt_materials = fields.Integer(metadata=_desc("免提交的材料数"))
+
+
+class ApplicationSummarySchema(Schema):
+    id = fields.String()
+    reference_no = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    channel = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+
+
+class ApplicationListSchema(Schema):
+    applications = fields.List(fields.Nested(ApplicationSummarySchema))
+
+
+class ApplicationSchema(ApplicationSummarySchema):
+    item_version = fields.Integer()
+    applicant = fields.Nested(ApplicantSchema)
+    form_fields = fields.List(fields.Nested(FormFieldSchema), data_key="fields")
+    materials = fields.List(fields.Nested(MaterialStateSchema))
+    commitment = fields.Nested(CommitmentStateSchema)
+    tolerance = fields.Nested(ToleranceStateSchema)
+    materials_due_on = fields.Date(allow_none=True)
+    history = fields.List(fields.Nested(HistorySchema))
+    data_used = fields.List(fields.Nested(DataUsedSchema))
+    corrections = fields.List(fields.Nested(CorrectionSchema))
+    effort = fields.Nested(EffortSchema)
+
+
+class HandoffSchema(Schema):
+    code = fields.String()
+    expires_at = fields.DateTime()
+    claim_url = fields.String(metadata=_desc("手机扫码后调用的地址（二维码内容）"))
