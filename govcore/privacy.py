@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from govcore.validation import InvalidPhoneError, mask_id_number, mask_mobile
 
-__all__ = ["mask_address", "mask_id_number", "mask_name", "mask_phone"]
+__all__ = [
+    "mask_account",
+    "mask_address",
+    "mask_id_number",
+    "mask_name",
+    "mask_phone",
+]
 
 
 def mask_name(name: str) -> str:
@@ -31,3 +37,9 @@ def mask_address(address: str) -> str:
     """Keep the first six characters: ``"广东省汕头市****"``."""
     address = address.strip()
     return address[:6] + "****" if len(address) > 6 else address
+
+
+def mask_account(number: str) -> str:
+    """A bank or card account keeps its last four: ``"*****4215"``."""
+    number = number.strip()
+    return "*" * max(len(number) - 4, 0) + number[-4:]

@@ -272,7 +272,9 @@ def _check_top_level(file: str, doc: Any) -> int:
             raise _problem(file, key, "缺少必填项", "missing required key")
     year = doc["year"]
     if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
-        raise _problem(file, "year", f"{year!r} 不是有效年份", "year must be an integer")
+        raise _problem(
+            file, "year", f"{year!r} 不是有效年份", "year must be an integer"
+        )
     source = doc["source"]
     if not isinstance(source, str) or not source.strip():
         raise _problem(
@@ -322,9 +324,7 @@ def _read_entry(file: str, where: str, entry: Any) -> tuple[date, str]:
         raise _problem(file, where, "缺少日期", "missing date")
     day = _parse_date(entry["date"])
     if day is None:
-        raise _problem(
-            file, where, f"{entry['date']} 不是有效日期", "is not a date"
-        )
+        raise _problem(file, where, f"{entry['date']} 不是有效日期", "is not a date")
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise _problem(file, where, "缺少名称", "name must be a non-empty string")

@@ -26,7 +26,13 @@ from govcore.applications import (
 from govcore.catalog import ItemVersion
 from govcore.catalog.schema import FieldType, FormField, Material, Requirement
 from govcore.datahub import ELICENCE_TYPES, SOURCES
-from govcore.privacy import mask_address, mask_id_number, mask_name, mask_phone
+from govcore.privacy import (
+    mask_account,
+    mask_address,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
 
 PROBLEM_LABELS = {
     "no_record": "共享数据中没有您的记录，请自行填写",
@@ -251,6 +257,8 @@ def masked(form_field: FormField, value: Any) -> Any:
         return mask_address(value)
     if form_field.prefill in PERSON_NAME_PATHS or "姓名" in form_field.label:
         return mask_name(value)
+    if "账户" in form_field.label or "账号" in form_field.label:
+        return mask_account(value)
     return value
 
 

@@ -134,6 +134,17 @@ def sqlite_app() -> Iterator[Flask]:
 
 
 @pytest.fixture
+def postgres_app(pg_schema: PostgresSchema) -> Iterator[Flask]:
+    """The application on PostgreSQL only: for tests of concurrent writers."""
+    app = make_test_app(pg_schema.url.render_as_string(False))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _truncate_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app_ctx(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         yield app

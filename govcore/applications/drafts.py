@@ -341,18 +341,7 @@ def update_fields(
                 cleaned[key] = raw  # choosing among the source's own values
                 continue
             _reject_tampering(application, stored, fields[key].label, caller, now)
-        value = clean_value(fields[key], raw, today=today)
-        if (
-            stored is not None
-            and stored.choices
-            and value not in (None, *stored.choices)
-        ):
-            raise ValidationError(
-                f"{fields[key].label}：请从登记信息中选择",
-                field=key,
-                code="invalid_choice",
-            )
-        cleaned[key] = value
+        cleaned[key] = clean_value(fields[key], raw, today=today)
     for key, value in cleaned.items():
         _store_entry(application.value_of(key), value, now)
     application.updated_at = now
@@ -390,7 +379,7 @@ def _reject_tampering(
 
 def _store_entry(stored: FormValue | None, value: Any, now: datetime) -> None:
     assert stored is not None
-    if stored.locked:  # a choice among the source's values
+    if stored.choices and value in stored.choices:  # one of the source's values
         stored.value = value
         stored.origin = ValueOrigin.PREFILLED
     elif value != stored.value or stored.origin is ValueOrigin.EMPTY:

@@ -2,7 +2,8 @@
 
 Elderly users and phone keyboards both favour short input, so besides plain
 substrings the search matches the pinyin initials of an item's names and
-keywords, e.g. ``gljt`` finds 高龄老人津贴申领 (高龄 + 津贴). pypinyin does the
+keywords, e.g. ``gljt`` finds 高龄老人津贴申领 through its keywords 高龄, 津贴
+(initials of the keywords run together). pypinyin does the
 conversion; the catalogue is small (tens of items), so matching in Python is
 simpler and fast enough.
 """
@@ -28,11 +29,6 @@ def initials(text: str) -> str:
     return "".join(ch for ch in "".join(letters).lower() if ch.isalnum())
 
 
-def _is_subsequence(needle: str, haystack: str) -> bool:
-    remaining = iter(haystack)
-    return all(ch in remaining for ch in needle)
-
-
 def match_rank(version: ItemVersion, keyword: str) -> int | None:
     """How well ``keyword`` matches an item: 0 best, ``None`` for no match."""
     spec = version.spec
@@ -46,12 +42,8 @@ def match_rank(version: ItemVersion, keyword: str) -> int | None:
         return None
     keyword = keyword.lower()
     spelled = [initials(n) for n in names if n] + [initials("".join(spec.keywords))]
-    if any(keyword in s for s in spelled) or any(
-        keyword == initials(w) for w in words
-    ):
+    if any(keyword in s for s in spelled) or any(keyword == initials(w) for w in words):
         return 2
-    if len(keyword) >= 3 and any(_is_subsequence(keyword, s) for s in spelled[:2]):
-        return 3
     return None
 
 

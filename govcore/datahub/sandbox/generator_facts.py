@@ -175,9 +175,7 @@ def registered_phone(card_no: str) -> str:
     stream, so adding it changed no other generated value.
     """
     digest = int(hashlib.sha256(card_no.encode()).hexdigest(), 16)
-    prefix = ("135", "136", "137", "138", "139", "150", "158", "159", "188")[
-        digest % 9
-    ]
+    prefix = ("135", "136", "137", "138", "139", "150", "158", "159", "188")[digest % 9]
     return f"{prefix}{digest % 10**8:08d}"
 
 
