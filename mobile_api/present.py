@@ -192,15 +192,19 @@ def application_detail(application: Application) -> dict[str, Any]:
     }
 
 
+CHOICE_TYPES = (FieldType.ENUM, FieldType.BOOLEAN)
+
+
 def effort(
     application: Application, states: list[MaterialState] | None = None
 ) -> dict[str, int]:
-    """What the applicant had to do: fields typed, files uploaded."""
+    """What the applicant had to do: fields typed or chosen, files uploaded."""
     states = material_states(application) if states is None else states
+    types = {f.key: f.type for f in application.item_version.spec.form}
+    entered = [v for v in application.values if v.origin is ValueOrigin.ENTERED]
     return {
-        "typed_fields": sum(
-            v.origin is ValueOrigin.ENTERED for v in application.values
-        ),
+        "typed_fields": sum(types.get(v.key) not in CHOICE_TYPES for v in entered),
+        "chosen_fields": sum(types.get(v.key) in CHOICE_TYPES for v in entered),
         "uploaded_files": sum(
             r.kind is MaterialKind.UPLOAD for r in application.materials
         ),

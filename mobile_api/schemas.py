@@ -292,7 +292,8 @@ class ApplicantSchema(Schema):
 
 
 class EffortSchema(Schema):
-    typed_fields = fields.Integer(metadata=_desc("申请人手动填写的字段数"))
+    typed_fields = fields.Integer(metadata=_desc("申请人用键盘填写的字段数"))
+    chosen_fields = fields.Integer(metadata=_desc("申请人点选（选项、是否）的字段数"))
     uploaded_files = fields.Integer(metadata=_desc("申请人上传的文件数"))
     prefilled_fields = fields.Integer()
     exempt_materials = fields.Integer(metadata=_desc("免提交的材料数"))

@@ -82,6 +82,8 @@ def entity(
                 "type": kind,
                 "status": status,
                 "operator_id": operator.id_no,
+                "legal_rep_id": operator.id_no,
+                "legal_rep_name": operator.name,
                 "address": address,
                 "address_district": LONGHU,
                 "scope_codes": list(scope),
