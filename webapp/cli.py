@@ -13,7 +13,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from govcore import catalog
+from govcore import applications, catalog
+from govcore.applications import idempotency
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
 from govcore.errors import GovCoreError
@@ -21,6 +22,7 @@ from govcore.validation import mask_id_number, parse_id_number
 
 catalog_cli = AppGroup("catalog", help="Item catalogue (事项目录).")
 sandbox_cli = AppGroup("sandbox", help="Synthetic shared-data registry (数据共享沙箱).")
+applications_cli = AppGroup("applications", help="Applications (办件) upkeep.")
 
 
 def fail(error: GovCoreError) -> None:
@@ -141,7 +143,23 @@ def _normalise_subject(value: str) -> str:
         return value
 
 
+@applications_cli.command("sweep")
+def applications_sweep() -> None:
+    """Apply lapsed 容缺 deadlines, withdraw stale drafts, purge expired data."""
+    now = utcnow()
+    report = applications.sweep(
+        now=now, store=current_app.extensions["miaopi.filestore"]
+    )
+    pruned = idempotency.prune(now=now)
+    click.echo(
+        f"lapsed {report.lapsed}, stale drafts withdrawn {report.drafts_withdrawn}, "
+        f"applications purged {report.purged} ({report.files_deleted} files), "
+        f"idempotency keys pruned {pruned}"
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(applications_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(sandbox_cli)
     from webapp import standalone
