@@ -33,6 +33,7 @@ def test_draft_is_prefilled_with_provenance_and_elicences(login, client) -> None
     assert material(detail, "mandate")["state"] == "optional"
     assert detail["effort"] == {
         "typed_fields": 0,
+        "chosen_fields": 0,
         "uploaded_files": 0,
         "prefilled_fields": 7,
         "exempt_materials": 3,

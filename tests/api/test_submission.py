@@ -351,4 +351,5 @@ def test_field_values_survive_resume(login, client) -> None:
     detail = relief_draft(client, auth)
     resumed = client.get(f"/api/v1/applications/{detail['id']}", headers=auth).json
     assert field(resumed, "reason_code")["value"] == "火灾"
-    assert resumed["effort"]["typed_fields"] == 3
+    assert resumed["effort"]["typed_fields"] == 1  # the hardship description
+    assert resumed["effort"]["chosen_fields"] == 2
