@@ -22,6 +22,7 @@ from govcore.catalog.schema import (
     ItemDef,
     Material,
     Requirement,
+    VersionStatus,
 )
 from govcore.datahub.fields import ELICENCE_TYPES, SOURCES, field_type
 from govcore.errors import ValidationError
@@ -215,6 +216,7 @@ def _reference_problems(
             )
         if material.data_check:
             yield from _path_problems(material.data_check, f"materials.{i}.data_check")
+    yield from _rule_problems(item)
     yield from _material_links(
         item,
         item.commitment.replaces,
@@ -245,6 +247,33 @@ def _material_links(
             yield f"{where}.{i}", f"unknown material {code!r}"
         elif not marked(materials[code]):
             yield f"{where}.{i}", f"material {code!r} is not marked {marking}"
+
+
+def _rule_problems(item: ItemDef) -> Iterator[tuple[str, str]]:
+    """Rules must compile; a published item's test cases must pass."""
+    from govcore.rules.cases import run_cases
+    from govcore.rules.engine import compile_rules
+    from govcore.rules.language import RuleSyntaxError
+
+    if item.rules is None:
+        return
+    try:
+        compiled = compile_rules(item)
+    except RuleSyntaxError as exc:
+        yield exc.field or "rules", exc.message
+        return
+    for i, check in enumerate(item.rules.checks):
+        if check.reason_code and check.reason_code not in item.refusal_codes:
+            yield (
+                f"rules.checks.{i}.reason_code",
+                f"{check.reason_code} is not in refusal_codes {item.refusal_codes}",
+            )
+    if item.status is not VersionStatus.DRAFT:
+        for failure in run_cases(item, compiled):
+            yield (
+                f"rules.cases.{failure.index}",
+                f"case “{failure.name}” fails: {failure.message}",
+            )
 
 
 def _path_problems(path: str, where: str) -> Iterator[tuple[str, str]]:

@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from govcore.rules.schema import RuleSetDef
+
 
 class Category(enum.StrEnum):
     """The 6+1 categories of on-application items (依申请六类行政权力 + 公共服务)."""
@@ -308,9 +310,8 @@ class ItemDef(Strict):
     online_since: date | None = None
     life_events: list[NonEmpty] = Field(default_factory=list)
     keywords: list[NonEmpty] = Field(default_factory=list)
-    rule_text: (
-        NonEmpty  # the eligibility rule as documentation (秒批 issue makes it data)
-    )
+    rule_text: NonEmpty  # the eligibility rule as published, in words
+    rules: RuleSetDef | None = None  # the same rule as data (govcore.rules)
     faq: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("form")
