@@ -15,6 +15,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from govcore import applications as apps
+from govcore import decisions
+from govcore.applications.access import actor_label
 from govcore.applications import Caller, Principal, UploadLimits
 from govcore.clock import utcnow
 from govcore.errors import ValidationError
@@ -32,6 +34,8 @@ from mobile_api.schemas import (
     ErrorSchema,
     FieldsUpdateSchema,
     FileSchema,
+    ReviewRequestSchema,
+    ReviewTaskSchema,
     UploadSchema,
 )
 from mobile_api.services import calendar, data_source, file_store
@@ -130,6 +134,8 @@ def upload_material(
         data,
         caller,
         store=file_store(),
+        source=data_source(),
+        calendar=calendar(),
         now=utcnow(),
         limits=UploadLimits(
             max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
@@ -234,7 +240,9 @@ def _signature(encoded: str | None) -> bytes | None:
 def submit(application_id: str, caller: Caller) -> dict[str, Any]:
     """提交申请（须带 Idempotency-Key 请求头；重复提交返回首次结果）"""
     application = apps.get_application(application_id, caller)
-    apps.submit(application, caller, calendar=calendar(), now=utcnow())
+    apps.submit(
+        application, caller, source=data_source(), calendar=calendar(), now=utcnow()
+    )
     return application_detail(application)
 
 
@@ -263,4 +271,31 @@ def request_correction(
         "source_path": request.source_path,
         "status": request.status,
         "created_at": request.created_at,
+    }
+
+
+@blp.route(ONE + "/review-request", methods=["POST"])
+@blp.doc(security=BEARER)
+@blp.arguments(ReviewRequestSchema)
+@blp.response(201, ReviewTaskSchema)
+@_errors(401, 404, 409, 422)
+@authenticated
+def request_review(
+    body: dict[str, Any], application_id: str, caller: Caller
+) -> dict[str, Any]:
+    """对系统自动作出的不予批准申请人工复核（个人信息保护法第二十四条）"""
+    application = apps.get_application(application_id, caller)
+    task = decisions.request_review(
+        application,
+        actor=actor_label(application, caller),
+        channel=caller.channel.value,
+        reason=body["reason"],
+        calendar=calendar(),
+        now=utcnow(),
+    )
+    return {
+        "id": task.public_id,
+        "kind": task.kind,
+        "status": task.status,
+        "due_on": task.due_on,
     }

@@ -19,6 +19,7 @@ from govcore.applications import (
     MaterialKind,
     MaterialRecord,
     MaterialState,
+    Status,
     ValueOrigin,
     corrections_of,
     material_states,
@@ -26,6 +27,7 @@ from govcore.applications import (
 from govcore.catalog import ItemVersion
 from govcore.catalog.schema import FieldType, FormField, Material, Requirement
 from govcore.datahub import ELICENCE_TYPES, SOURCES
+from govcore.decisions import explanation, latest_decision
 from govcore.privacy import (
     mask_account,
     mask_address,
@@ -189,6 +191,24 @@ def application_detail(application: Application) -> dict[str, Any]:
             for c in corrections_of(application)
         ],
         "effort": effort(application, states),
+        "decision": decision_detail(application),
+    }
+
+
+def decision_detail(application: Application) -> dict[str, Any] | None:
+    decision = latest_decision(application)
+    if decision is None:
+        return None
+    return {
+        "outcome": decision.outcome,
+        "automated": decision.automated,
+        "decided_at": decision.decided_at,
+        "rule_set": decision.rule_set,
+        "reasons": decision.reasons,
+        "outputs": decision.outputs,
+        "explanation": explanation(decision),
+        "can_request_review": decision.automated
+        and application.status is Status.REFUSED,
     }
 
 

@@ -281,6 +281,46 @@ class CorrectionSchema(Schema):
     created_at = fields.DateTime()
 
 
+class FoundValueSchema(Schema):
+    path = fields.String()
+    value = fields.Raw(allow_none=True)
+    source = fields.String()
+
+
+class ExplanationSchema(Schema):
+    check = fields.String()
+    status = fields.String(metadata=_desc("failed 不符合 / unknown 无法核实"))
+    required = fields.String(metadata=_desc("要求"))
+    basis = fields.String(metadata=_desc("依据"))
+    found = fields.List(fields.Nested(FoundValueSchema), metadata=_desc("数据显示"))
+    unavailable = fields.List(fields.String(), metadata=_desc("暂时无法获取的数据源"))
+    next_step = fields.String(metadata=_desc("下一步怎么办"))
+
+
+class DecisionSchema(Schema):
+    outcome = fields.String(
+        metadata=_desc("approve 批准 / refuse 不予批准 / manual 人工审核")
+    )
+    automated = fields.Boolean()
+    decided_at = fields.DateTime()
+    rule_set = fields.String()
+    reasons = fields.List(fields.String())
+    outputs = fields.Dict(keys=fields.String(), values=fields.Raw())
+    explanation = fields.List(fields.Nested(ExplanationSchema))
+    can_request_review = fields.Boolean(metadata=_desc("可申请人工复核"))
+
+
+class ReviewRequestSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ReviewTaskSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    due_on = fields.Date()
+
+
 class ApplicantSchema(Schema):
     kind = fields.String()
     name_masked = fields.String()
@@ -328,6 +368,7 @@ class ApplicationSchema(ApplicationSummarySchema):
     data_used = fields.List(fields.Nested(DataUsedSchema))
     corrections = fields.List(fields.Nested(CorrectionSchema))
     effort = fields.Nested(EffortSchema)
+    decision = fields.Nested(DecisionSchema, allow_none=True)
 
 
 class HandoffSchema(Schema):

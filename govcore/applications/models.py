@@ -54,6 +54,7 @@ class ChannelKind(enum.StrEnum):
     KIOSK = "kiosk"
     MOBILE = "mobile"
     COUNTER = "counter"  # staff-assisted at the hall
+    SYSTEM = "system"  # 免申即享: granted by the system without an application
 
 
 class ValueOrigin(enum.StrEnum):

@@ -28,7 +28,9 @@ from govcore.applications.models import (
 from govcore.applications.transitions import change_status
 from govcore.applications.uploads import UploadLimits, clean_image
 from govcore.clock import DISTRICT_TZ, local_date
+from govcore.datahub import DataSource
 from govcore.db import db
+from govcore.decisions.service import decide
 from govcore.errors import ConflictError, NotFoundError, ValidationError
 from govcore.filestore import FileStore
 from govcore.notifications import cancel_pending, enqueue
@@ -45,6 +47,8 @@ def add_upload(
     caller: Caller,
     *,
     store: FileStore,
+    source: DataSource,
+    calendar: WorkCalendar,
     now: datetime,
     limits: UploadLimits = UploadLimits(),
 ) -> MaterialRecord:
@@ -99,6 +103,7 @@ def add_upload(
     application.updated_at = now
     if application.status is Status.AWAITING_MATERIALS and owed == {material_code}:
         _materials_complete(application, caller, now)
+        decide(application, source=source, calendar=calendar, now=now)
     db.session.commit()
     return record
 
@@ -137,10 +142,14 @@ def submit(
     application: Application,
     caller: Caller,
     *,
+    source: DataSource,
     calendar: WorkCalendar,
     now: datetime,
 ) -> Application:
-    """Submit a draft and commit; accept with a deadline if materials are owed.
+    """Submit a draft, decide it (秒批) and commit, all in one transaction.
+
+    With materials owed (容缺) it is accepted with a deadline instead, and
+    decided once they are supplied.
 
     :raise ConflictError: ``already_submitted`` if it is not a draft.
     :raise ValidationError: ``fields_missing`` or ``materials_missing``, listing
@@ -169,6 +178,8 @@ def submit(
     owed = [s for s in states if s.state == "tolerated"]
     if owed:
         _accept_with_deadline(application, owed, calendar, actor, channel, now)
+    else:
+        decide(application, source=source, calendar=calendar, now=now)
     audit.record_event(
         "application_submitted",
         actor=actor,

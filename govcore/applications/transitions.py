@@ -31,6 +31,7 @@ TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
         (S.AWAITING_MATERIALS, S.MANUAL_REVIEW),  # lapsed: a person decides
         (S.AWAITING_MATERIALS, S.REFUSED),  # lapsed: refused
         (S.AWAITING_MATERIALS, S.WITHDRAWN),  # lapsed or withdrawn by applicant
+        (S.REFUSED, S.MANUAL_REVIEW),  # the applicant asks a person (个保法第24条)
         (S.MANUAL_REVIEW, S.APPROVED),
         (S.MANUAL_REVIEW, S.REFUSED),
         (S.MANUAL_REVIEW, S.AWAITING_MATERIALS),

@@ -72,6 +72,7 @@ class CompiledRules:
     checks: tuple[CompiledCheck, ...]
     outputs: tuple[CompiledOutput, ...]
     sources: frozenset[tuple[str, str]]  # (subject kind, source) to fetch
+    has_rules: bool
     digest: str  # of the rule set's text: the "rule-set version"
 
     @property
@@ -111,6 +112,7 @@ def _compile(item_json: str) -> CompiledRules:
         checks=tuple(checks),
         outputs=tuple(outputs),
         sources=frozenset(_sources(nodes)),
+        has_rules=rules is not None,
         digest=hashlib.sha256(
             (rules.model_dump_json() if rules else "").encode()
         ).hexdigest(),
@@ -206,6 +208,10 @@ def evaluate(rules: CompiledRules, snapshot: dict[str, Any]) -> Verdict:
     results = [_run_check(c, resolve, today) for c in rules.checks]
     verdict = Verdict("approve", results)
     refusals = [r for r in results if r.status == "failed" and r.decisive]
+    if not rules.has_rules:
+        verdict.outcome = "manual"
+        verdict.reasons.append("本事项尚未配置审批规则，转人工审核")
+        return verdict
     if rules.miaopi is MiaopiLevel.NO:
         verdict.outcome = "manual"
         verdict.reasons.append(rules.manual_reason or "本事项需人工审核")

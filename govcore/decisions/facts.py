@@ -1,0 +1,70 @@
+"""Gathering the facts a rule set needs into a snapshot (see govcore.rules.engine).
+
+The sources are asked afresh at decision time (a draft may be days old), once
+each, through one :class:`DataLookup`. What could not be read is recorded as
+``unavailable``, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from govcore.applications.models import Application, Status
+from govcore.applications.materials import material_states
+from govcore.clock import local_date
+from govcore.datahub import DataLookup, DataSource, DataSourceError, NoRecordError
+from govcore.rules.engine import CompiledRules
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def source_facts(
+    lookup: DataLookup, source: str, subject: str | None
+) -> dict[str, Any]:
+    if subject is None:
+        return {"status": "no_record"}
+    try:
+        record = lookup.record(source, subject)
+    except NoRecordError:
+        return {"status": "no_record"}
+    except DataSourceError as exc:
+        return {"status": "unavailable", "error": exc.code}
+    return {"status": "ok", "record_id": record.record_id, "data": _plain(record.data)}
+
+
+def gather(
+    application: Application,
+    rules: CompiledRules,
+    source: DataSource,
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    """The snapshot the rules of ``application``'s item decide on."""
+    lookup = DataLookup(source, now=now)
+    subjects = {
+        "person": application.applicant_id_number,
+        "organisation": application.org_credit_code,
+    }
+    snapshot: dict[str, Any] = {
+        "today": local_date(now).isoformat(),
+        "person": {},
+        "organisation": {},
+    }
+    for kind, name in sorted(rules.sources):
+        snapshot[kind][name] = source_facts(lookup, name, subjects[kind])
+    owed = 0
+    if application.status is Status.AWAITING_MATERIALS:
+        owed = sum(s.state == "tolerated" for s in material_states(application))
+    snapshot["form"] = {v.key: v.value for v in application.values}
+    snapshot["application"] = {
+        "kind": application.applicant_kind.value,
+        "agent": application.agent_id_number is not None,
+        "commitment_signed": bool(application.commitments),
+        "channel": application.channel.value,
+        "owed_materials": owed,
+    }
+    return snapshot
