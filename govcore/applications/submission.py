@@ -30,7 +30,6 @@ from govcore.applications.uploads import UploadLimits, clean_image
 from govcore.clock import DISTRICT_TZ, local_date
 from govcore.datahub import DataSource
 from govcore.db import db
-from govcore.decisions.service import decide
 from govcore.errors import ConflictError, NotFoundError, ValidationError
 from govcore.filestore import FileStore
 from govcore.notifications import cancel_pending, enqueue
@@ -249,6 +248,15 @@ def _accept_with_deadline(
             now=now,
             not_before=datetime.combine(day, time(9, 0), DISTRICT_TZ),
         )
+
+
+def decide(application: Application, **services: object) -> None:
+    """Decide the application now (秒批), in this transaction."""
+    # Imported here: govcore.decisions builds on the application models, so
+    # importing it at module level would be circular.
+    from govcore.decisions.service import decide as decide_now
+
+    decide_now(application, **services)  # type: ignore[arg-type]
 
 
 def _owed(application: Application) -> list[MaterialState]:

@@ -93,10 +93,10 @@ class Interpreter:
             value: Any = self._elements[-1]
             for part in node.parts:
                 value = _get(value, part)
-        else:
-            value = self.resolve(node.parts)
-            self._note(node.text, value)
-        return convert(value, node.type)
+            return convert(value, node.type)
+        value = convert(self.resolve(node.parts), node.type)
+        self._note(node.text, value)
+        return value
 
     def _note(self, path: str, value: Any) -> None:
         if value is UNKNOWN:
