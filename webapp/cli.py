@@ -15,6 +15,9 @@ from flask.cli import AppGroup
 
 from govcore import applications, catalog
 from govcore.applications import idempotency
+from govcore.datahub import SubjectDirectory
+from govcore.decisions import proactive
+from govcore.decisions.dry_run import dry_run
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
 from govcore.errors import GovCoreError
@@ -23,6 +26,7 @@ from govcore.validation import mask_id_number, parse_id_number
 catalog_cli = AppGroup("catalog", help="Item catalogue (事项目录).")
 sandbox_cli = AppGroup("sandbox", help="Synthetic shared-data registry (数据共享沙箱).")
 applications_cli = AppGroup("applications", help="Applications (办件) upkeep.")
+rules_cli = AppGroup("rules", help="Rules (秒批): check, proactive grants, dry runs.")
 
 
 def fail(error: GovCoreError) -> None:
@@ -158,7 +162,117 @@ def applications_sweep() -> None:
     )
 
 
+@rules_cli.command("check")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Catalogue folder (default: CATALOG_DIR).",
+)
+def rules_check(directory: Path | None) -> None:
+    """Compile every item's rules and run its test cases."""
+    from govcore.rules.cases import run_cases
+
+    try:
+        data = catalog.read_catalog(
+            directory or Path(current_app.config["CATALOG_DIR"])
+        )
+    except GovCoreError as error:
+        fail(error)
+    failed = 0
+    for item in sorted(data.items, key=lambda i: i.code):
+        failures = run_cases(item)
+        failed += len(failures)
+        cases = len(item.rules.cases) if item.rules else 0
+        checks = len(item.rules.checks) if item.rules else 0
+        mark = "FAIL" if failures else "ok"
+        click.echo(
+            f"{mark:4} {item.code:40} 秒批 {item.reform.miaopi.value:7} "
+            f"{checks:2} checks {cases:2} cases"
+        )
+        for failure in failures:
+            click.secho(f"     {failure.name}: {failure.message}", fg="red")
+    sys.exit(1 if failed else 0)
+
+
+@rules_cli.command("proactive")
+@click.argument("item_code")
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "confirm"]),
+    default=None,
+    help="Grant at once or offer (default: the item's proactive_grant).",
+)
+@click.option("--limit", type=int, default=None, help="Examine at most N people.")
+def rules_proactive(item_code: str, mode: str | None, limit: int | None) -> None:
+    """免申即享: find people who qualify for ITEM_CODE and grant or offer it."""
+    source = current_app.extensions["miaopi.datasource"]
+    if not isinstance(source, SubjectDirectory):
+        fail(GovCoreError("the data source cannot list people (needs the sandbox)"))
+    try:
+        report = proactive.find_and_offer(
+            item_code,
+            source=source,
+            directory=source,
+            calendar=current_app.extensions["miaopi.calendar"],
+            now=utcnow(),
+            mode=mode,
+            limit=limit,
+        )
+    except GovCoreError as error:
+        fail(error)
+    click.echo(
+        f"examined {report.examined}, qualified {report.matched}, "
+        f"granted {report.granted}, offered {report.offered}, "
+        f"already handled {report.skipped}"
+    )
+    for problem in report.problems:
+        click.echo(f"  not granted automatically: {problem}")
+
+
+@rules_cli.command("dry-run")
+@click.argument("item_code")
+@click.option("--version", "version", type=int, required=True)
+@click.option(
+    "--people",
+    type=int,
+    default=500,
+    show_default=True,
+    help="Sandbox people to evaluate (0: past applications only).",
+)
+def rules_dry_run(item_code: str, version: int, people: int) -> None:
+    """Show which decisions VERSION of ITEM_CODE would change."""
+    source = current_app.extensions["miaopi.datasource"]
+    directory = source if isinstance(source, SubjectDirectory) else None
+    try:
+        report = dry_run(
+            item_code,
+            version,
+            source=source,
+            directory=directory,
+            now=utcnow(),
+            people=people,
+        )
+    except GovCoreError as error:
+        fail(error)
+    click.echo(f"in force: {report.current}\ncandidate: {report.candidate}")
+    click.echo(
+        f"past automated decisions: {report.past}; "
+        f"sandbox people: {report.population}"
+    )
+    if not report.flips:
+        click.echo("no decision would change")
+    for (before, after), count in sorted(report.flips.items()):
+        examples = ", ".join(report.examples[(before, after)])
+        click.echo(f"  {before:8} -> {after:8} {count:5}   e.g. {examples}")
+    click.echo(
+        "note: past snapshots hold only the sources the old rules read; "
+        "population runs have no form values"
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(rules_cli)
     app.cli.add_command(applications_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(sandbox_cli)

@@ -17,6 +17,7 @@ from govcore.datahub.ports import (
     ProvenancedValue,
     SourceRecord,
     SourceUnavailableError,
+    SubjectDirectory,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "SOURCES",
     "SourceRecord",
     "SourceUnavailableError",
+    "SubjectDirectory",
     "field_type",
     "is_organisation_path",
     "make_data_source",

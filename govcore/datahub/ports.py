@@ -99,3 +99,14 @@ class DataSource(abc.ABC):
             :class:`HolderMismatchError` when it answers about someone else.
         """
         raise NotImplementedError
+
+
+class SubjectDirectory(abc.ABC):
+    """Lists whom a source holds records about, for proactive grants (免申即享)
+    and dry runs. The sandbox has one; a provincial gateway usually pushes
+    lists instead, so the gateway adapter does not implement it."""
+
+    @abc.abstractmethod
+    def subjects(self, source: str, *, limit: int | None = None) -> list[str]:
+        """Subject ids with a record in ``source``, in a stable order."""
+        raise NotImplementedError

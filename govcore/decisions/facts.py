@@ -36,6 +36,44 @@ def source_facts(
     return {"status": "ok", "record_id": record.record_id, "data": _plain(record.data)}
 
 
+def sources_snapshot(
+    rules: CompiledRules,
+    lookup: DataLookup,
+    *,
+    person: str,
+    organisation: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The shared-data part of a snapshot: every source the rules read."""
+    subjects = {"person": person, "organisation": organisation}
+    snapshot: dict[str, Any] = {
+        "today": local_date(now).isoformat(),
+        "person": {},
+        "organisation": {},
+    }
+    for kind, name in sorted(rules.sources):
+        snapshot[kind][name] = source_facts(lookup, name, subjects[kind])
+    return snapshot
+
+
+def person_snapshot(
+    rules: CompiledRules, lookup: DataLookup, id_number: str, *, now: datetime
+) -> dict[str, Any]:
+    """A snapshot for a person who has not applied (免申即享, dry runs)."""
+    snapshot = sources_snapshot(
+        rules, lookup, person=id_number, organisation=None, now=now
+    )
+    snapshot["form"] = {}
+    snapshot["application"] = {
+        "kind": "person",
+        "agent": False,
+        "commitment_signed": False,
+        "channel": "system",
+        "owed_materials": 0,
+    }
+    return snapshot
+
+
 def gather(
     application: Application,
     rules: CompiledRules,
@@ -44,18 +82,13 @@ def gather(
     now: datetime,
 ) -> dict[str, Any]:
     """The snapshot the rules of ``application``'s item decide on."""
-    lookup = DataLookup(source, now=now)
-    subjects = {
-        "person": application.applicant_id_number,
-        "organisation": application.org_credit_code,
-    }
-    snapshot: dict[str, Any] = {
-        "today": local_date(now).isoformat(),
-        "person": {},
-        "organisation": {},
-    }
-    for kind, name in sorted(rules.sources):
-        snapshot[kind][name] = source_facts(lookup, name, subjects[kind])
+    snapshot = sources_snapshot(
+        rules,
+        DataLookup(source, now=now),
+        person=application.applicant_id_number,
+        organisation=application.org_credit_code,
+        now=now,
+    )
     owed = 0
     if application.status is Status.AWAITING_MATERIALS:
         owed = sum(s.state == "tolerated" for s in material_states(application))

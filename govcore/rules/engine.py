@@ -74,6 +74,7 @@ class CompiledRules:
     sources: frozenset[tuple[str, str]]  # (subject kind, source) to fetch
     has_rules: bool
     digest: str  # of the rule set's text: the "rule-set version"
+    proactive: Node | None = None  # 免申即享: who is granted without applying
 
     @property
     def label(self) -> str:
@@ -103,7 +104,13 @@ def _compile(item_json: str) -> CompiledRules:
         outputs.append(
             CompiledOutput(out, _checked(out.expr, roots, f"outputs.{i}.expr"))
         )
+    proactive = (
+        _checked(rules.proactive, roots, "proactive.when")
+        if rules and rules.proactive
+        else None
+    )
     nodes = [c.node for c in checks] + [o.node for o in outputs]
+    nodes += [proactive] if proactive else []
     return CompiledRules(
         item_code=item.code,
         item_version=item.version,
@@ -111,8 +118,9 @@ def _compile(item_json: str) -> CompiledRules:
         manual_reason=item.reform.no_miaopi_reason,
         checks=tuple(checks),
         outputs=tuple(outputs),
-        sources=frozenset(_sources(nodes)),
+        sources=frozenset(sources_of(nodes)),
         has_rules=rules is not None,
+        proactive=proactive,
         digest=hashlib.sha256(
             (rules.model_dump_json() if rules else "").encode()
         ).hexdigest(),
@@ -131,7 +139,7 @@ def _checked(text: str, roots: dict[str, Any], where: str) -> Node:
     return node
 
 
-def _sources(nodes: list[Node]) -> set[tuple[str, str]]:
+def sources_of(nodes: list[Node]) -> set[tuple[str, str]]:
     found = set()
     for root in nodes:
         for node in iter_nodes(root):
@@ -233,6 +241,14 @@ def evaluate(rules: CompiledRules, snapshot: dict[str, Any]) -> Verdict:
         else:
             verdict.outputs[output.spec.key] = value
     return verdict
+
+
+def proactive_match(rules: CompiledRules, snapshot: dict[str, Any]) -> bool:
+    """Whether the person of ``snapshot`` is in the item's 免申即享 group."""
+    if rules.proactive is None:
+        return False
+    today = date.fromisoformat(snapshot["today"])
+    return Interpreter(resolver(snapshot), today).run(rules.proactive) is True
 
 
 def _run_check(check_: CompiledCheck, resolve: Any, today: date) -> CheckResult:

@@ -67,6 +67,9 @@ class RuleSetDef(_Strict):
     checks: list[CheckDef] = Field(default_factory=list)
     # 免申即享: who is granted without applying (with the checks, on their data).
     proactive: Text | None = None
+    # confirm: the person is offered and confirms with one tap;
+    # auto: granted and notified without any action (where the law allows).
+    proactive_grant: Literal["confirm", "auto"] = "confirm"
     outputs: list[OutputDef] = Field(default_factory=list)
     cases: list[CaseDef] = Field(min_length=1)
 

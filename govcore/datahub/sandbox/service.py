@@ -13,6 +13,7 @@ from govcore.datahub.ports import (
     NoRecordError,
     SourceRecord,
     SourceUnavailableError,
+    SubjectDirectory,
 )
 from govcore.datahub.fields import SOURCES
 from govcore.datahub.sandbox.files import Subject, validate_sandbox_document
@@ -111,7 +112,7 @@ def count_people() -> int:
     )
 
 
-class SandboxDataSource(DataSource):
+class SandboxDataSource(DataSource, SubjectDirectory):
     """A data source backed by the sandbox tables, for demos and tests.
 
     :param unavailable: source codes that act as down (raise
@@ -134,3 +135,12 @@ class SandboxDataSource(DataSource):
         if row is None:
             raise NoRecordError(source, "no record for this subject")
         return SourceRecord(source, subject_id, row.record_id, now, dict(row.data))
+
+    def subjects(self, source: str, *, limit: int | None = None) -> list[str]:
+        query = (
+            sa.select(SandboxRecord.subject_id)
+            .where(SandboxRecord.source == source)
+            .order_by(SandboxRecord.subject_id)
+            .limit(limit)
+        )
+        return list(db.session.scalars(query))
