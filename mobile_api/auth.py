@@ -46,7 +46,8 @@ def current_session() -> UserSession:
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("请先登录（missing bearer token）")
     session = resolve_session(token.strip(), now=utcnow())
-    db.session.commit()  # the activity time
+    if db.session.is_modified(session):
+        db.session.commit()  # the activity time, at most every few seconds
     return session
 
 

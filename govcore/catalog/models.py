@@ -8,7 +8,6 @@ are the few that queries and reports filter on.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +15,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govcore.catalog.schema import Category, ItemDef, MiaopiLevel, VersionStatus
 from govcore.db import db, str_enum
+
+_DEFINITIONS: dict[str, ItemDef] = {}
+
+
+def _parsed_definition(content_hash: str, definition: dict[str, Any]) -> ItemDef:
+    # A published version never changes, so its content hash names its parse;
+    # one ItemDef per content also lets the compiled rules be cached by it.
+    found = _DEFINITIONS.get(content_hash)
+    if found is None:
+        found = ItemDef.model_validate(definition)
+        if len(_DEFINITIONS) > 1024:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[content_hash] = found
+    return found
 
 
 class Department(db.Model):
@@ -71,10 +84,10 @@ class ItemVersion(db.Model):
 
     item: Mapped[Item] = relationship(back_populates="versions")
 
-    @cached_property
+    @property
     def spec(self) -> ItemDef:
-        """The validated definition of this version."""
-        return ItemDef.model_validate(self.definition)
+        """The validated definition of this version (parsed once per content)."""
+        return _parsed_definition(self.content_hash, self.definition)
 
     def in_force_on(self, day: date) -> bool:
         """Return whether this version is the published one in force on ``day``."""

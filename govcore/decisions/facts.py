@@ -8,6 +8,8 @@ each, through one :class:`DataLookup`. What could not be read is recorded as
 from __future__ import annotations
 
 import json
+
+import sqlalchemy as sa
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from govcore.applications.models import Application, Status
 from govcore.applications.materials import material_states
 from govcore.clock import local_date
 from govcore.datahub import DataLookup, DataSource, DataSourceError, NoRecordError
+from govcore.db import db
 from govcore.rules.engine import CompiledRules
 
 
@@ -51,8 +54,9 @@ def sources_snapshot(
         "person": {},
         "organisation": {},
     }
-    for kind, name in sorted(rules.sources):
-        snapshot[kind][name] = source_facts(lookup, name, subjects[kind])
+    with db.session.no_autoflush:  # reads only: nothing pending needs flushing
+        for kind, name in sorted(rules.sources):
+            snapshot[kind][name] = source_facts(lookup, name, subjects[kind])
     return snapshot
 
 
@@ -70,6 +74,7 @@ def person_snapshot(
         "commitment_signed": False,
         "channel": "system",
         "owed_materials": 0,
+        "previous": 0,
     }
     return snapshot
 
@@ -99,5 +104,39 @@ def gather(
         "commitment_signed": bool(application.commitments),
         "channel": application.channel.value,
         "owed_materials": owed,
+        "previous": _previous(application),
     }
     return snapshot
+
+
+PENDING_OR_GRANTED = (
+    Status.SUBMITTED,
+    Status.AWAITING_MATERIALS,
+    Status.MANUAL_REVIEW,
+    Status.APPROVED,
+    Status.CERTIFICATE_ISSUED,
+)
+
+
+def _previous(application: Application) -> int:
+    """Other applications of the same item by the same applicant, still alive."""
+    from govcore.catalog.models import ItemVersion
+
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Application.id))
+            .join(ItemVersion)
+            .where(
+                ItemVersion.item_id == application.item_version.item_id,
+                Application.applicant_id_number == application.applicant_id_number,
+                (
+                    Application.org_credit_code.is_(None)
+                    if application.org_credit_code is None
+                    else Application.org_credit_code == application.org_credit_code
+                ),
+                Application.status.in_(PENDING_OR_GRANTED),
+                Application.id != application.id,
+            )
+        )
+        or 0
+    )

@@ -29,6 +29,8 @@ class SessionPolicy:
     absolute: timedelta
 
 
+# Activity is recorded at most this often, so reading does not mean writing.
+ACTIVITY_GRANULARITY = timedelta(seconds=5)
 MOBILE_POLICY = SessionPolicy(idle=timedelta(hours=2), absolute=timedelta(days=1))
 # Shared kiosk: short, as for high-value shared devices (see docs/security).
 KIOSK_POLICY = SessionPolicy(
@@ -115,7 +117,8 @@ def resolve_session(token: str, *, now: datetime) -> UserSession:
         session.end_reason = "expired"
         db.session.commit()
         raise AuthenticationError("登录已超时，请重新登录（session expired）")
-    session.last_seen_at = now
+    if now - session.last_seen_at >= ACTIVITY_GRANULARITY:
+        session.last_seen_at = now  # written with the request's commit
     return session
 
 

@@ -23,6 +23,7 @@ DEFAULT_APPLICATION = {
     "commitment_signed": False,
     "channel": "mobile",
     "owed_materials": 0,
+    "previous": 0,
 }
 
 

@@ -20,7 +20,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from govcore.catalog.schema import FieldType, ItemDef, MiaopiLevel
@@ -42,6 +41,8 @@ APPLICATION_TYPE = {
     "commitment_signed": "bool",
     "channel": "str",
     "owed_materials": "int",  # 容缺 materials still owed
+    # this applicant's other applications for the item, pending or granted
+    "previous": "int",
 }
 
 
@@ -87,12 +88,20 @@ def compile_rules(item: ItemDef) -> CompiledRules:
     :raise RuleSyntaxError: for the first bad expression; its ``where`` says
         which (``rules.checks.2.when`` …).
     """
-    return _compile(item.model_dump_json())
+    cached = _COMPILED.get(id(item))
+    if cached is not None and cached[0] is item:
+        return cached[1]
+    compiled = _compile(item)
+    if len(_COMPILED) > 512:
+        _COMPILED.clear()
+    _COMPILED[id(item)] = (item, compiled)  # the item is kept: its id stays unique
+    return compiled
 
 
-@lru_cache(maxsize=256)
-def _compile(item_json: str) -> CompiledRules:
-    item = ItemDef.model_validate_json(item_json)
+_COMPILED: dict[int, tuple[ItemDef, CompiledRules]] = {}
+
+
+def _compile(item: ItemDef) -> CompiledRules:
     roots = roots_for(item)
     rules = item.rules
     checks, outputs = [], []
