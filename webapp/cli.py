@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from govcore import applications, catalog
 from govcore.applications import idempotency
 from govcore.datahub import SubjectDirectory
+from govcore import decisions
 from govcore.decisions import proactive
 from govcore.decisions.dry_run import dry_run
 from govcore.clock import local_date, utcnow
@@ -26,6 +27,7 @@ from govcore.validation import mask_id_number, parse_id_number
 catalog_cli = AppGroup("catalog", help="Item catalogue (事项目录).")
 sandbox_cli = AppGroup("sandbox", help="Synthetic shared-data registry (数据共享沙箱).")
 applications_cli = AppGroup("applications", help="Applications (办件) upkeep.")
+reviews_cli = AppGroup("reviews", help="Manual review tasks (人工审核).")
 rules_cli = AppGroup("rules", help="Rules (秒批): check, proactive grants, dry runs.")
 
 
@@ -271,7 +273,37 @@ def rules_dry_run(item_code: str, version: int, people: int) -> None:
     )
 
 
+@reviews_cli.command("list")
+@click.option("--department", help="Department code, e.g. lh-mz.")
+def reviews_list(department: str | None) -> None:
+    """Open review tasks, the oldest due first."""
+    for task in decisions.open_tasks(department):
+        application = task.application
+        click.echo(
+            f"{task.public_id}  due {task.due_on}  {task.kind:17} "
+            f"{application.reference_no}  {application.item_version.spec.name}  "
+            f"{task.reason[:60]}"
+        )
+
+
+@reviews_cli.command("decide")
+@click.argument("task_id")
+@click.option("--approve/--refuse", required=True)
+@click.option("--reason", default="", help="Required when refusing.")
+@click.option("--staff", "staff_id", required=True, help="The reviewer's staff id.")
+def reviews_decide(task_id: str, approve: bool, reason: str, staff_id: str) -> None:
+    """Approve or refuse the application of an open task."""
+    try:
+        decision = decisions.review(
+            task_id, staff_id=staff_id, approve=approve, reason=reason, now=utcnow()
+        )
+    except GovCoreError as error:
+        fail(error)
+    click.echo(f"{decision.application.reference_no}: {decision.outcome}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(reviews_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(applications_cli)
     app.cli.add_command(catalog_cli)

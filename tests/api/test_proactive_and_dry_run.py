@@ -113,3 +113,32 @@ def test_rules_check_command_runs_every_items_cases(world) -> None:
     assert "aged-allowance" in result.output
     assert "FAIL" not in result.output, result.output
     assert result.exit_code == 0
+
+
+def test_reviewers_list_and_decide_tasks_from_the_command_line(world, client) -> None:
+    from govcore.datahub.sandbox.service import SandboxDataSource
+
+    auth = dev_login(client, "陈伯")
+    draft = client.post(
+        "/api/v1/applications", json={"item_code": "aged-allowance"}, headers=auth
+    ).json
+    world.extensions["miaopi.datasource"] = SandboxDataSource(unavailable={"SI"})
+    client.post(
+        f"/api/v1/applications/{draft['id']}/submit",
+        headers={**auth, "Idempotency-Key": "k"},
+    )
+    runner = world.test_cli_runner()
+    listed = runner.invoke(args=["reviews", "list", "--department", "lh-mz"])
+    assert draft["reference_no"] in listed.output
+    task_id = listed.output.split()[0]
+    refused = runner.invoke(
+        args=["reviews", "decide", task_id, "--refuse", "--staff", "9"]
+    )
+    assert refused.exit_code == 1 and "理由" in refused.output
+    approved = runner.invoke(
+        args=["reviews", "decide", task_id, "--approve", "--staff", "9"]
+    )
+    assert approved.exit_code == 0, approved.output
+    assert "approve" in approved.output
+    after = client.get(f"/api/v1/applications/{draft['id']}", headers=auth).json
+    assert after["status"] == "approved" and after["history"][-1]["actor"] == "staff:9"
