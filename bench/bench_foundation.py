@@ -6,7 +6,6 @@ docs/PERFORMANCE.md by hand, with the machine they were measured on).
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from datetime import date
@@ -22,6 +21,8 @@ from govcore.datahub import sandbox  # noqa: E402
 from govcore.datahub.sandbox.generator import generate_population  # noqa: E402
 from govcore.db import db  # noqa: E402
 from webapp import create_app  # noqa: E402
+
+from common import report  # noqa: E402
 
 TODAY = date(2026, 11, 28)
 PREFILL = [
@@ -42,15 +43,6 @@ def timed(fn, repeat: int) -> list[float]:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return samples
-
-
-def report(name: str, samples: list[float]) -> None:
-    samples = sorted(samples)
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    print(
-        f"{name:48} median {statistics.median(samples):9.2f} ms   "
-        f"p99 {p99:9.2f} ms   n={len(samples)}"
-    )
 
 
 def main() -> None:
