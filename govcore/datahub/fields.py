@@ -68,8 +68,10 @@ ORGANISATION_PATHS: tuple[str, ...] = (
     "MR.food_license",
     "MR.food_filing",
     "MR.hr_service_license",
-    "CON.",
-)
+    "CON.safety_permit",
+    "CON.fatal_accidents",
+    "CON.qualification_valid",
+)  # CON.public_rental is a person's (公租房 applications)
 
 _STATUS = "str"
 _PERSON_REF = "str"
