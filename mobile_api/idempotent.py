@@ -25,6 +25,7 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.user_session = current_session()  # who asks comes first (401)
             key = request.headers.get(HEADER)
             if key is None:
                 if required:
@@ -33,7 +34,6 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
                         code="idempotency_key_required",
                     )
                 return view(*args, **kwargs)
-            g.user_session = current_session()
             body = request.get_json(silent=True)
             started = idempotency.begin(
                 g.user_session.id_number,
