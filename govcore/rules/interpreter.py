@@ -143,7 +143,12 @@ class Interpreter:
         return self.run(node.then if test else node.otherwise)
 
     def _call(self, node: Call) -> Any:
+        missing = self.trace.missing
         args = [self.run(arg) for arg in node.args]
+        if node.name == "exists" and node.where is None:
+            # exists() asks about absence: an absent value is its answer, not
+            # missing data, so it does not taint a refusal.
+            self.trace.missing = missing
         if any(a is UNKNOWN for a in args):
             return UNKNOWN
         if node.where is not None or node.name in ("exists", "count"):

@@ -49,6 +49,92 @@ class Path:
 
 P = Path
 PATHS = [
+    # 困难残疾人生活补贴 / 重度残疾人护理补贴
+    P("disability-living-subsidy", "44050719750618005X", "approved", note="吴建新"),
+    P("disability-living-subsidy", "11010519491231002X", "refused", note="无残疾人证"),
+    P("severe-disability-nursing-subsidy", "440506192405263770", "approved"),
+    P(
+        "severe-disability-nursing-subsidy",
+        "11010519491231002X",
+        "refused",
+        note="无残疾人证",
+    ),
+    # 出生登记
+    P(
+        "birth-registration",
+        "440507199708210084",
+        "approved",
+        entries={"register_with": "随母落户", "relation_to_head": "女"},
+        note="王佳琪",
+    ),
+    # 无犯罪记录证明: a record goes to a person who signs the refusal
+    P(
+        "no-criminal-record-certificate",
+        "440507199007051236",
+        "approved",
+        entries={"purpose": "就业"},
+        note="陈志明",
+    ),
+    P(
+        "no-criminal-record-certificate",
+        "440507198804110150",
+        "manual_review",
+        entries={"purpose": "就业"},
+        note="有犯罪记录",
+    ),
+    # 居住证签注
+    P(
+        "residence-permit-endorsement",
+        "430524199208150032",
+        "approved",
+        entries={"residence_basis": "合法稳定就业"},
+        note="邓志刚",
+    ),
+    P(
+        "residence-permit-endorsement",
+        "430524199208150032",
+        "manual_review",
+        entries={"residence_basis": "连续就读"},
+        note="依据不符",
+    ),
+    # 生育登记
+    P(
+        "fertility-registration",
+        "440507199007051236",
+        "approved",
+        entries={"child_order": 1, "expected_date": TODAY},
+        note="陈志明",
+    ),
+    # 失业登记
+    P(
+        "unemployment-registration",
+        "440507199902140067",
+        "approved",
+        entries={"unemployment_reason": "毕业后未就业"},
+        note="杨晓婷",
+    ),
+    P(
+        "unemployment-registration",
+        "440507199007051236",
+        "refused",
+        entries={"unemployment_reason": "本人辞职"},
+        note="在职参保",
+    ),
+    P(
+        "unemployment-registration",
+        "350583200804131204",
+        "manual_review",
+        entries={"unemployment_reason": "其他"},
+        note="在校",
+    ),
+    # 人才引进入户
+    P(
+        "talent-hukou-transfer",
+        "440507199007051236",
+        "refused",
+        entries={"settle_type": "本人房产"},
+        note="已是汕头户籍",
+    ),
     # 高龄津贴
     P("aged-allowance", "440507194401150010", "approved", note="陈伯"),
     P("aged-allowance", "440507194710200018", "refused", note="79岁"),
