@@ -126,7 +126,11 @@ def upload_material(
 ) -> dict[str, Any]:
     """上传一页材料（JPG/PNG 照片或扫描件；服务器重新编码并去除元数据）"""
     application = apps.get_application(application_id, caller)
-    data = files["file"].read()
+    file = files["file"]
+    try:
+        data = file.read()
+    finally:
+        file.close()  # werkzeug's spooled temporary file
     config = current_app.config
     record = apps.add_upload(
         application,

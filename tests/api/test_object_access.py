@@ -261,7 +261,9 @@ TOKENS = {
     "no token": lambda client: {},
     "empty bearer": lambda client: {"Authorization": "Bearer "},
     "other scheme": lambda client: {"Authorization": "Basic Y2hlbmJvOnB3"},
-    "unknown token": lambda client: {"Authorization": f"Bearer {secrets.token_hex(32)}"},
+    "unknown token": lambda client: {
+        "Authorization": f"Bearer {secrets.token_hex(32)}"
+    },
     "logged-out token": _logged_out,
 }
 
@@ -314,9 +316,7 @@ def test_server_owned_fields_cannot_be_set_on_create(
     assert {"status", "reference_no", "id"} <= set(response.json["errors"])
     assert "item_code" not in response.json["errors"]
     assert _application_count(world) == 0
-    assert client.get("/api/v1/applications", headers=auth).json == {
-        "applications": []
-    }
+    assert client.get("/api/v1/applications", headers=auth).json == {"applications": []}
 
 
 @pytest.mark.parametrize(
