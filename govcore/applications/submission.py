@@ -62,6 +62,9 @@ def add_upload(
     :raise ValidationError: for a file that is not a clean JPEG/PNG image,
         too large, or one page too many.
     """
+    # Lock the application row (PostgreSQL) and re-read it, so concurrent
+    # uploads cannot pass the page limit, nor land after a submit.
+    db.session.refresh(application, with_for_update=True)
     material = find_material(application, material_code)
     if material is None:
         raise NotFoundError(

@@ -203,16 +203,17 @@ def test_another_persons_application_is_404_on_every_route_and_verb(
     else:
         stranger = _kiosk_login(world, "林秀娥")
     before = _snapshot(world, client, owner, draft, upload)
-    theirs = {"application_id": draft["id"], "upload_id": upload["id"]}
-    nobodys = {"application_id": secrets.token_hex(16), "upload_id": upload["id"]}
+    theirs = {
+        "application_id": draft["id"],
+        "upload_id": upload["id"],
+        "material_code": "mandate",
+    }
+    nobodys = {**theirs, "application_id": secrets.token_hex(16)}
     for rule, method in sorted(_id_rules(world)):
-        theirs_ = {**theirs, "material_code": "mandate"}
-        response = _send(client, rule, method, theirs_, stranger)
+        response = _send(client, rule, method, theirs, stranger)
         _assert_not_found(response, method, f"{method} {rule}")
         # Indistinguishable from an id that does not exist: a guess learns nothing.
-        missing = _send(
-            client, rule, method, {**nobodys, "material_code": "mandate"}, stranger
-        )
+        missing = _send(client, rule, method, nobodys, stranger)
         assert missing.status_code == response.status_code
         if method != "HEAD":
             assert (missing.json["code"], missing.json["message"]) == (

@@ -358,3 +358,24 @@ def test_field_values_survive_resume(login, client) -> None:
     assert field(resumed, "reason_code")["value"] == "火灾"
     assert resumed["effort"]["typed_fields"] == 1  # the hardship description
     assert resumed["effort"]["chosen_fields"] == 2
+
+
+@pytest.mark.postgres
+def test_concurrent_uploads_keep_to_the_page_limit(pg_world) -> None:
+    client = pg_world.test_client()
+    auth = dev_login(client, "陈伯")
+    detail = create_draft(client, auth, "aged-allowance")
+    url = f"/api/v1/applications/{detail['id']}/materials/mandate/uploads"
+    for _ in range(9):
+        assert client.post(
+            url, data={"file": (io.BytesIO(png_bytes()), "p.png")}, headers=auth
+        ).status_code == 201
+    calls = [
+        lambda c: c.post(
+            url, data={"file": (io.BytesIO(png_bytes()), "p.png")}, headers=auth
+        )
+    ] * 4
+    codes = sorted(r.status_code for r in _race(pg_world, calls))
+    assert codes == [201, 422, 422, 422]
+    after = client.get(f"/api/v1/applications/{detail['id']}", headers=auth).json
+    assert after["effort"]["uploaded_files"] == 10
