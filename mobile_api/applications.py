@@ -20,7 +20,7 @@ from govcore.applications.access import actor_label
 from govcore.applications import Caller, Principal, UploadLimits
 from govcore.clock import utcnow
 from govcore.errors import ValidationError
-from mobile_api.auth import BEARER, authenticated
+from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.idempotent import idempotent
 from mobile_api.present import application_detail, application_summary
 from mobile_api.schemas import (
@@ -43,6 +43,7 @@ from mobile_api.services import calendar, data_source, file_store
 blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1", description="办件：秒报全流程"
 )
+blp.before_request(require_login)
 ONE = "/applications/<string:application_id>"
 
 

@@ -51,6 +51,12 @@ def current_session() -> UserSession:
     return session
 
 
+def require_login() -> None:
+    """``before_request`` of the blueprints that need a login: 401 comes before
+    any parsing of the request body."""
+    g.user_session = current_session()
+
+
 def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``view`` with ``caller`` (a :class:`Caller`) for the token's person."""
 

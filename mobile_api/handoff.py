@@ -11,7 +11,7 @@ from govcore import applications as apps
 from govcore.applications import Caller, ChannelKind
 from govcore.clock import utcnow
 from govcore.errors import ConflictError
-from mobile_api.auth import BEARER, authenticated
+from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.present import application_detail
 from mobile_api.schemas import (
     ApplicationSchema,
@@ -21,6 +21,7 @@ from mobile_api.schemas import (
 )
 
 blp = Blueprint("handoff", __name__, url_prefix="/api/v1", description="扫码续办")
+blp.before_request(require_login)
 
 
 @blp.route("/applications/<string:application_id>/handoff", methods=["POST"])

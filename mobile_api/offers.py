@@ -11,12 +11,13 @@ from govcore.applications import Caller
 from govcore.catalog import get_item_version
 from govcore.clock import local_date, utcnow
 from govcore.decisions import proactive
-from mobile_api.auth import BEARER, authenticated
+from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.present import application_detail
 from mobile_api.schemas import ApplicationSchema, ErrorSchema
 from mobile_api.services import calendar, data_source
 
 blp = Blueprint("offers", __name__, url_prefix="/api/v1", description="免申即享")
+blp.before_request(require_login)
 
 
 class OfferSchema(Schema):

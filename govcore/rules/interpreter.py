@@ -90,7 +90,12 @@ class Interpreter:
 
     def _path(self, node: Path) -> Any:
         if node.local:
-            value: Any = self._elements[-1]
+            # The innermost element that has the field; an outer one in a
+            # nested ``where`` (the checker allows both).
+            value: Any = next(
+                (e for e in reversed(self._elements) if node.parts[0] in e),
+                self._elements[-1],
+            )
             for part in node.parts:
                 value = _get(value, part)
             return convert(value, node.type)

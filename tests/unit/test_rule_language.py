@@ -163,3 +163,16 @@ def test_evaluation_is_a_function_of_its_facts(status, born, down) -> None:
             )
             >= 80
         )
+
+
+def test_a_nested_where_sees_the_outer_element() -> None:
+    text = (
+        "exists(RE.holdings where district == '440507' and "
+        "exists(RE.holdings where area > 100 and district == '440507'))"
+    )
+    value, _ = run(text, {"RE": {"holdings": [{"district": "440507", "area": 120}]}})
+    assert value is True
+    text = "exists(HL.birth_cert where exists(HL.children where sex == child_sex))"
+    facts = {"HL": {"birth_cert": [{"child_sex": "F"}], "children": [{"sex": "F"}]}}
+    value, _ = run(text, facts)
+    assert value is True
