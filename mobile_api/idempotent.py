@@ -21,6 +21,17 @@ from mobile_api.auth import current_session
 HEADER = "Idempotency-Key"
 
 
+def key_parameter(required: bool) -> dict:
+    """The header as an OpenAPI parameter, for ``blp.doc(parameters=[…])``."""
+    return {
+        "in": "header",
+        "name": HEADER,
+        "required": required,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": "同一键重复请求时返回首次结果（Idempotent-Replayed: true）",
+    }
+
+
 def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)

@@ -79,3 +79,6 @@ def test_openapi_document_describes_the_api(client) -> None:
     ):
         assert path in paths, path
     assert "bearer" in spec["components"]["securitySchemes"]
+    submit = paths["/api/v1/applications/{application_id}/submit"]["post"]
+    key = next(p for p in submit["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and key["required"] is True
