@@ -10,7 +10,7 @@ import base64
 import binascii
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -150,7 +150,11 @@ def upload_material(
         "id": record.public_id,
         "media_type": record.media_type,
         "size": record.size,
-        "url": f"/api/v1/applications/{application_id}/uploads/{record.public_id}",
+        "url": url_for(
+            "applications.UploadFile",
+            application_id=application_id,
+            upload_id=record.public_id,
+        ),
         "created_at": record.created_at,
     }
 

@@ -22,7 +22,6 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -48,6 +47,7 @@ from govcore.datahub.ports import (
     SourceUnavailableError,
 )
 from govcore.errors import ValidationError
+from govcore.http_client import OwnedSession
 
 __all__ = [
     "QUERY_PATH",
@@ -82,7 +82,7 @@ class _RetryableError(Exception):
         self.reason = reason
 
 
-class GatewayDataSource(DataSource):
+class GatewayDataSource(OwnedSession, DataSource):
     """A :class:`DataSource` backed by the provincial data-sharing gateway.
 
     Meant to be one instance per process, shared by request threads. The
@@ -145,24 +145,6 @@ class GatewayDataSource(DataSource):
             throw_new_error_on_trip=False,
             name="datahub-gateway",
         )
-
-    # -- lifecycle --------------------------------------------------------- #
-
-    def close(self) -> None:
-        """Close the HTTP session if this adapter created it."""
-        if self._owns_session:
-            self._session.close()
-
-    def __enter__(self) -> GatewayDataSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def circuit_state(self) -> str:

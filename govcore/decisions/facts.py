@@ -7,8 +7,6 @@ each, through one :class:`DataLookup`. What could not be read is recorded as
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from datetime import datetime
 from typing import Any
@@ -18,11 +16,7 @@ from govcore.applications.materials import material_states
 from govcore.clock import local_date
 from govcore.datahub import DataLookup, DataSource, DataSourceError, NoRecordError
 from govcore.db import db
-from govcore.rules.engine import CompiledRules
-
-
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+from govcore.rules.engine import CompiledRules, plain_json
 
 
 def source_facts(
@@ -36,7 +30,11 @@ def source_facts(
         return {"status": "no_record"}
     except DataSourceError as exc:
         return {"status": "unavailable", "error": exc.code}
-    return {"status": "ok", "record_id": record.record_id, "data": _plain(record.data)}
+    return {
+        "status": "ok",
+        "record_id": record.record_id,
+        "data": plain_json(record.data),
+    }
 
 
 def sources_snapshot(

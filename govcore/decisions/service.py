@@ -10,6 +10,7 @@ the outcome ``manual``: the system never approves what it could not check.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 import secrets
 import time
 from datetime import datetime
@@ -27,6 +28,7 @@ from govcore.decisions.facts import gather
 from govcore.decisions.models import Decision, ReviewTask
 from govcore.errors import ConflictError, NotFoundError, ValidationError
 from govcore.notifications import enqueue
+from govcore.rules.interpreter import UNKNOWN
 from govcore.rules.engine import (
     CheckResult,
     Verdict,
@@ -126,10 +128,6 @@ def check_json(result: CheckResult) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
-    from govcore.rules.interpreter import UNKNOWN
-
     if value is UNKNOWN:
         return "unknown"
     if isinstance(value, Decimal):

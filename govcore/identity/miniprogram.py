@@ -38,7 +38,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -47,6 +46,7 @@ import requests
 from govcore.errors import AuthenticationError, UnavailableError
 from govcore.identity.ports import Identity, IdentityProvider
 from govcore.validation import InvalidIdNumberError, parse_id_number
+from govcore.http_client import OwnedSession
 
 __all__ = [
     "MAX_CODE_LENGTH",
@@ -194,7 +194,7 @@ class _Retryable:
     reason: str
 
 
-class MiniProgramProvider(IdentityProvider):
+class MiniProgramProvider(OwnedSession, IdentityProvider):
     """An :class:`IdentityProvider` backed by the mini-program login exchange.
 
     One instance may be shared by request threads: it holds no per-request
@@ -228,24 +228,6 @@ class MiniProgramProvider(IdentityProvider):
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         self._sleep = sleep
-
-    # -- lifecycle --------------------------------------------------------- #
-
-    def close(self) -> None:
-        """Close the HTTP session if this adapter created it."""
-        if self._owns_session:
-            self._session.close()
-
-    def __enter__(self) -> MiniProgramProvider:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- the port ----------------------------------------------------------- #
 

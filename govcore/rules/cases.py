@@ -8,13 +8,18 @@ a source that could not answer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from govcore.catalog.schema import ItemDef
 from govcore.datahub.fields import SCHEMA
-from govcore.rules.engine import CompiledRules, Verdict, compile_rules, evaluate
+from govcore.rules.engine import (
+    CompiledRules,
+    Verdict,
+    compile_rules,
+    evaluate,
+    plain_json,
+)
 from govcore.rules.schema import CaseDef
 
 DEFAULT_APPLICATION = {
@@ -34,11 +39,6 @@ class CaseFailure:
     message: str
 
 
-def _plain(value: Any) -> Any:
-    """YAML values (dates …) as the JSON a snapshot holds."""
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
-
-
 def _subject_facts(facts: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for source in SCHEMA:
@@ -49,7 +49,7 @@ def _subject_facts(facts: dict[str, Any]) -> dict[str, Any]:
             out[source] = {"status": "no_record"}
         else:
             out[source] = {"status": "ok", "record_id": f"case-{source}",
-                           "data": _plain(value)}  # fmt: skip
+                           "data": plain_json(value)}  # fmt: skip
     return out
 
 
@@ -58,8 +58,8 @@ def case_snapshot(case: CaseDef) -> dict[str, Any]:
         "today": case.today.isoformat(),
         "person": _subject_facts(case.facts),
         "organisation": _subject_facts(case.org_facts),
-        "form": _plain(case.form),
-        "application": {**DEFAULT_APPLICATION, **_plain(case.application)},
+        "form": plain_json(case.form),
+        "application": {**DEFAULT_APPLICATION, **plain_json(case.application)},
     }
 
 

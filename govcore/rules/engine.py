@@ -295,6 +295,11 @@ def _manual_reason(result: CheckResult) -> str:
     return result.message
 
 
+def plain_json(value: Any) -> Any:
+    """A value as a snapshot holds it: plain JSON (dates as ISO strings)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
 def snapshot_digest(snapshot: dict[str, Any]) -> str:
     """The SHA-256 of a snapshot's canonical JSON."""
     canonical = json.dumps(
