@@ -67,3 +67,13 @@ class UnavailableError(GovCoreError):
     """A service the use case depends on cannot answer now; try again later."""
 
     code = "unavailable"
+
+
+class ThrottledError(GovCoreError):
+    """Too many attempts in a short time; the caller must wait."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -23,7 +23,7 @@ class MobileApi(Api):
 
 def init_app(app: Flask) -> MobileApi:
     """Register the API's blueprints and its OpenAPI document on ``app``."""
-    from mobile_api import applications, auth, handoff, items, offers, root
+    from mobile_api import applications, auth, handoff, items, offers, root, staff
 
     api = MobileApi(
         app,
@@ -35,6 +35,10 @@ def init_app(app: Flask) -> MobileApi:
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "登录令牌"}
     )
-    for module in (root, auth, items, applications, handoff, offers):
+    api.spec.components.security_scheme(
+        "staffBearer",
+        {"type": "http", "scheme": "bearer", "description": "工作人员令牌"},
+    )
+    for module in (root, auth, items, applications, handoff, offers, staff):
         api.register_blueprint(module.blp)
     return api

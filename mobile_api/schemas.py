@@ -375,3 +375,83 @@ class HandoffSchema(Schema):
     code = fields.String()
     expires_at = fields.DateTime()
     claim_url = fields.String(metadata=_desc("手机扫码后调用的地址（二维码内容）"))
+
+
+# --------------------------------------------------------------- staff
+
+
+class StaffLoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    otp = fields.String(
+        load_default="",
+        validate=validate.Length(max=10),
+        metadata=_desc("动态口令（TOTP，6 位数字）"),
+    )
+
+
+class StaffSchema(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String(metadata=_desc("operator / approver / auditor / sysadmin"))
+    role_label = fields.String()
+    department = fields.String(allow_none=True, metadata=_desc("所属部门代码"))
+
+
+class StaffTokenSchema(Schema):
+    token = fields.String(
+        metadata=_desc("工作人员令牌，放在 Authorization: Bearer 头中")
+    )
+    expires_at = fields.DateTime()
+    idle_timeout_seconds = fields.Integer()
+    staff = fields.Nested(StaffSchema)
+
+
+class TaskQuerySchema(Schema):
+    status = fields.String(
+        load_default="open", validate=validate.OneOf(["open", "closed"])
+    )
+
+
+class CheckResultSchema(Schema):
+    id = fields.String()
+    outcome = fields.String()
+    status = fields.String(metadata=_desc("passed / failed / unknown"))
+    message = fields.String()
+    values = fields.Raw(metadata=_desc("比对时的实际数据"))
+
+
+class StaffTaskSchema(Schema):
+    id = fields.String()
+    kind = fields.String(
+        metadata=_desc("manual_review 人工审核 / applicant_request 申请人申请复核")
+    )
+    status = fields.String()
+    reason = fields.String()
+    department = fields.String()
+    created_at = fields.DateTime()
+    due_on = fields.Date()
+    overdue = fields.Boolean()
+    closed_at = fields.DateTime(allow_none=True)
+    result = fields.String(allow_none=True)
+    application = fields.Nested(ApplicationSummarySchema)
+
+
+class StaffTaskListSchema(Schema):
+    tasks = fields.List(fields.Nested(StaffTaskSchema))
+
+
+class StaffTaskDetailSchema(StaffTaskSchema):
+    application_detail = fields.Nested(ApplicationSchema)
+    checks = fields.List(fields.Nested(CheckResultSchema))
+
+
+class ReviewDecisionSchema(Schema):
+    approve = fields.Boolean(
+        required=True, metadata=_desc("true 批准 / false 不予批准")
+    )
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata=_desc("理由（不予批准时必填）"),
+    )

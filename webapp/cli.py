@@ -308,6 +308,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(sandbox_cli)
-    from webapp import standalone
+    from webapp import staff_cli, standalone
 
     app.cli.add_command(standalone.standalone_cli)
+    app.cli.add_command(staff_cli.staff_cli)

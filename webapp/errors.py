@@ -17,6 +17,7 @@ from govcore.errors import (
     GovCoreError,
     NotFoundError,
     PermissionDeniedError,
+    ThrottledError,
     TooLargeError,
     UnavailableError,
     UnsupportedMediaError,
@@ -47,6 +48,7 @@ STATUS_BY_ERROR: tuple[tuple[type[GovCoreError], int], ...] = (
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (UnavailableError, 503),
+    (ThrottledError, 429),
 )
 
 
@@ -127,11 +129,11 @@ def init_app(app: Flask) -> None:
     def handle_domain(error: GovCoreError):
         field = getattr(error, "field", None)
         errors = {field: [error.message]} if field else None
-        headers = (
-            {"WWW-Authenticate": "Bearer"}
-            if isinstance(error, AuthenticationError)
-            else None
-        )
+        headers = None
+        if isinstance(error, AuthenticationError):
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(error, ThrottledError):
+            headers = {"Retry-After": str(error.retry_after)}
         return render_error(
             status_for(error), error.code, error.message, errors, headers
         )

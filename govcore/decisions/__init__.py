@@ -3,6 +3,7 @@ proactive offers (免申即享)."""
 
 from govcore.decisions.models import Decision, ProactiveOffer, ReviewTask
 from govcore.decisions.service import (
+    checks_for_reviewer,
     decide,
     explanation,
     latest_decision,
@@ -15,6 +16,7 @@ __all__ = [
     "Decision",
     "ProactiveOffer",
     "ReviewTask",
+    "checks_for_reviewer",
     "decide",
     "explanation",
     "latest_decision",

@@ -239,8 +239,9 @@ def review(
     now: datetime,
 ) -> Decision:
     """A reviewer approves or refuses the application of an open task, and commits."""
+    # Locked, so two reviewers deciding at once cannot both close it.
     task = db.session.scalar(
-        sa.select(ReviewTask).where(ReviewTask.public_id == task_id)
+        sa.select(ReviewTask).where(ReviewTask.public_id == task_id).with_for_update()
     )
     if task is None:
         raise NotFoundError("审核任务不存在（task not found）")
@@ -290,6 +291,13 @@ def review(
         payload={"outcome": outcome, "by": "staff"},
         now=now,
     )
+    audit.record_event(
+        "review_decided",
+        actor=f"staff:{staff_id}",
+        at=now,
+        target=f"application:{application.public_id}",
+        details={"task": task.public_id, "outcome": outcome},
+    )
     db.session.commit()
     return decision
 
@@ -335,3 +343,17 @@ def _shown(value: Any) -> Any:
     if isinstance(value, list):
         return [_shown(v) for v in value]
     return value
+
+
+def checks_for_reviewer(decision: Decision) -> list[dict[str, Any]]:
+    """Every check of a decision with the values compared (ID numbers masked)."""
+    return [
+        {
+            "id": check["id"],
+            "outcome": check["outcome"],
+            "status": check["status"],
+            "message": check["message"],
+            "values": {path: _shown(v) for path, v in check["values"].items()},
+        }
+        for check in decision.checks
+    ]

@@ -1,0 +1,30 @@
+"""Staff: accounts with two-factor login, sessions, roles and permissions."""
+
+from govcore.staff.accounts import (
+    MAX_FAILURES,
+    STAFF_POLICY,
+    create_account,
+    login,
+    logout,
+    resolve_session,
+)
+from govcore.staff import review_desk
+from govcore.staff.models import LoginFailure, StaffAccount, StaffSession
+from govcore.staff.roles import PERMISSIONS, Role, allowed, require
+
+__all__ = [
+    "MAX_FAILURES",
+    "PERMISSIONS",
+    "STAFF_POLICY",
+    "LoginFailure",
+    "Role",
+    "StaffAccount",
+    "StaffSession",
+    "allowed",
+    "create_account",
+    "login",
+    "logout",
+    "require",
+    "resolve_session",
+    "review_desk",
+]

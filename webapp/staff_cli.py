@@ -1,0 +1,75 @@
+"""``flask --app webapp staff …``: staff accounts. There are no default accounts;
+each is made here by a system administrator, with its own password and TOTP."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from govcore import staff
+from govcore.clock import utcnow
+from govcore.db import db
+from govcore.errors import GovCoreError
+
+staff_cli = AppGroup("staff", help="Staff accounts (工作人员账号).")
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in staff.Role]), required=True)
+@click.option("--department", help="Department code (approvers and operators).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(help="At least 12 characters (prompted when omitted).")
+def create(
+    username: str, role: str, department: str | None, display_name: str, password: str
+) -> None:
+    """Create an account and print its TOTP enrolment URI (shown once)."""
+    try:
+        account, uri = staff.create_account(
+            username,
+            display_name=display_name,
+            role=role,
+            department_code=department,
+            password=password,
+            now=utcnow(),
+            actor="cli",
+        )
+    except GovCoreError as error:
+        db.session.rollback()
+        click.secho(error.message, fg="red", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"created {account.username} ({account.role})")
+    click.echo("Enrol this URI in an authenticator app (shown once):")
+    click.echo(uri)
+
+
+@staff_cli.command("list")
+def list_accounts() -> None:
+    """One line per account: name, role, department, active."""
+    for account in db.session.scalars(
+        sa.select(staff.StaffAccount).order_by(staff.StaffAccount.username)
+    ):
+        department = account.department.code if account.department else "-"
+        state = "active" if account.active else "disabled"
+        click.echo(f"{account.username:24} {account.role:9} {department:12} {state}")
+
+
+@staff_cli.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Disable an account; its sessions stop working at once."""
+    account = db.session.scalar(
+        sa.select(staff.StaffAccount).where(
+            staff.StaffAccount.username == username.lower()
+        )
+    )
+    if account is None:
+        click.secho(f"no account {username}", fg="red", err=True)
+        sys.exit(1)
+    account.active = False
+    db.session.commit()
+    click.echo(f"disabled {account.username}")
