@@ -9,6 +9,8 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.setup-stamp
 # Debian packages the app needs at run time (the CJK font embedded in PDFs).
 DEBIAN_PACKAGES := fonts-wqy-zenhei
+# Debian packages the tests need (pdffonts, pdftotext, pdftoppm read the PDFs).
+TEST_DEBIAN_PACKAGES := poppler-utils
 
 .PHONY: setup run test lint clean
 
@@ -25,10 +27,11 @@ run: setup
 	$(BIN)/flask --app webapp standalone run --host $(HOST) --port $(PORT)
 
 test: setup
+	@scripts/ensure-debian-packages $(TEST_DEBIAN_PACKAGES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/flake8 govcore devices webapp kiosk_app mobile_api backoffice tests
+	$(BIN)/flake8 govcore devices webapp kiosk_app mobile_api backoffice verify_pages tests
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from govcore.errors import NotFoundError, ValidationError
 
-EXTENSIONS = ("jpg", "png")
-NAME_PATTERN = re.compile(r"[0-9a-f]{32}\.(?:jpg|png)")
+EXTENSIONS = ("jpg", "png", "pdf")
+NAME_PATTERN = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|pdf)")
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -29,7 +29,7 @@ class FileStore(abc.ABC):
     def put(self, content: bytes, extension: str) -> str:
         """Store ``content`` and return its new name (``<32 hex>.<extension>``).
 
-        :raise ValidationError: if ``extension`` is not ``jpg`` or ``png``.
+        :raise ValidationError: if ``extension`` is not ``jpg``, ``png`` or ``pdf``.
         """
 
     @abc.abstractmethod
@@ -58,7 +58,7 @@ class FileStore(abc.ABC):
 def new_name(extension: str) -> str:
     """Return a fresh random name with ``extension``.
 
-    :raise ValidationError: if ``extension`` is not ``jpg`` or ``png``.
+    :raise ValidationError: if ``extension`` is not ``jpg``, ``png`` or ``pdf``.
     """
     if extension not in EXTENSIONS:
         raise ValidationError(

@@ -23,7 +23,18 @@ class MobileApi(Api):
 
 def init_app(app: Flask) -> MobileApi:
     """Register the API's blueprints and its OpenAPI document on ``app``."""
-    from mobile_api import applications, auth, handoff, items, offers, root, staff
+    from mobile_api import (
+        applications,
+        auth,
+        documents,
+        handoff,
+        items,
+        notifications,
+        offers,
+        root,
+        staff,
+        verify,
+    )
 
     api = MobileApi(
         app,
@@ -39,6 +50,17 @@ def init_app(app: Flask) -> MobileApi:
         "staffBearer",
         {"type": "http", "scheme": "bearer", "description": "工作人员令牌"},
     )
-    for module in (root, auth, items, applications, handoff, offers, staff):
+    for module in (
+        root,
+        auth,
+        items,
+        applications,
+        documents,
+        handoff,
+        offers,
+        staff,
+        notifications,
+        verify,
+    ):
         api.register_blueprint(module.blp)
     return api

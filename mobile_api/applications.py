@@ -38,7 +38,7 @@ from mobile_api.schemas import (
     ReviewTaskSchema,
     UploadSchema,
 )
-from mobile_api.services import calendar, data_source, file_store
+from mobile_api.services import calendar, data_source, documents, file_store
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1", description="办件：秒报全流程"
@@ -141,6 +141,7 @@ def upload_material(
         store=file_store(),
         source=data_source(),
         calendar=calendar(),
+        documents=documents(),
         now=utcnow(),
         limits=UploadLimits(
             max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
@@ -250,7 +251,12 @@ def submit(application_id: str, caller: Caller) -> dict[str, Any]:
     """提交申请（须带 Idempotency-Key 请求头；重复提交返回首次结果）"""
     application = apps.get_application(application_id, caller)
     apps.submit(
-        application, caller, source=data_source(), calendar=calendar(), now=utcnow()
+        application,
+        caller,
+        source=data_source(),
+        calendar=calendar(),
+        documents=documents(),
+        now=utcnow(),
     )
     return application_detail(application)
 

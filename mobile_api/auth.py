@@ -10,6 +10,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from govcore import notifications
 from govcore.applications import Caller, ChannelKind
 from govcore.clock import utcnow
 from govcore.db import db
@@ -82,6 +83,7 @@ def _login(provider_name: str, credentials: dict[str, Any]) -> dict[str, Any]:
         raise NotFoundError("该登录方式未启用（login method not enabled）")
     now = utcnow()
     identity: Identity = provider.authenticate(credentials, now=now)
+    notifications.record_subscriber(identity, now=now)  # the openid, if any
     token, session = open_session(
         identity, channel=ChannelKind.MOBILE.value, now=now, policy=MOBILE_POLICY
     )

@@ -14,7 +14,7 @@ from govcore.decisions import proactive
 from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.present import application_detail
 from mobile_api.schemas import ApplicationSchema, ErrorSchema
-from mobile_api.services import calendar, data_source
+from mobile_api.services import calendar, data_source, documents
 
 blp = Blueprint("offers", __name__, url_prefix="/api/v1", description="免申即享")
 blp.before_request(require_login)
@@ -67,6 +67,11 @@ def list_offers(caller: Caller) -> dict[str, Any]:
 def accept_offer(offer_id: str, caller: Caller) -> dict[str, Any]:
     """一键确认：系统自动填表、提交并审批"""
     application = proactive.accept_offer(
-        offer_id, caller, source=data_source(), calendar=calendar(), now=utcnow()
+        offer_id,
+        caller,
+        source=data_source(),
+        calendar=calendar(),
+        documents=documents(),
+        now=utcnow(),
     )
     return application_detail(application)

@@ -455,3 +455,68 @@ class ReviewDecisionSchema(Schema):
         validate=validate.Length(max=500),
         metadata=_desc("理由（不予批准时必填）"),
     )
+
+
+# --------------------------------------------------------------- verification
+
+
+class VerificationSchema(Schema):
+    kind = fields.String(
+        metadata=_desc("certificate 证照/批文 / refusal 决定书 / receipt 回执")
+    )
+    title = fields.String()
+    number = fields.String()
+    item_name = fields.String()
+    department_name = fields.String()
+    holder_name = fields.String(metadata=_desc("持有人（已脱敏）"))
+    holder_id = fields.String(metadata=_desc("证件号码（已脱敏）"))
+    issued_on = fields.Date()
+    valid_until = fields.Date(allow_none=True)
+    validity_text = fields.String()
+    status = fields.String(
+        metadata=_desc("valid 有效 / revoked 已撤销 / expired 已过期")
+    )
+    status_label = fields.String()
+    revoked_on = fields.Date(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+    signature_intact = fields.Boolean(metadata=_desc("记录签名完好（未被篡改）"))
+
+
+class PdfCheckSchema(Schema):
+    ok = fields.Boolean(metadata=_desc("签章完好、可信且与出具的文件一致"))
+    signed = fields.Boolean()
+    intact = fields.Boolean(metadata=_desc("签章覆盖的内容未被改动"))
+    trusted = fields.Boolean(metadata=_desc("签章证书可信"))
+    covers_whole_file = fields.Boolean()
+    same_as_issued = fields.Boolean(metadata=_desc("与出具时的文件逐字节一致"))
+    signer = fields.String(allow_none=True)
+    problem = fields.String(allow_none=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.String()
+    kind = fields.String(
+        metadata=_desc("certificate 证照/批文 / refusal 决定书 / receipt 回执")
+    )
+    title = fields.String()
+    number = fields.String()
+    issued_at = fields.DateTime()
+    valid_until = fields.Date(allow_none=True)
+    status = fields.String(metadata=_desc("valid / revoked / expired"))
+    verify_url = fields.String(metadata=_desc("核验地址（二维码内容）"))
+    pdf_url = fields.String(metadata=_desc("PDF 下载地址（需登录）"))
+
+
+class DocumentListSchema(Schema):
+    documents = fields.List(fields.Nested(DocumentSchema))
+
+
+class RevocationSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=300))
+
+
+class RevokedSchema(Schema):
+    number = fields.String()
+    status = fields.String()
+    revoked_at = fields.DateTime()
+    revoke_reason = fields.String()

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import current_app
 
+from govcore.certificates.issuance import DocumentServices
 from govcore.datahub import DataSource
+from govcore.errors import UnavailableError
 from govcore.filestore import FileStore
 from govcore.workdays import WorkCalendar
 
@@ -25,3 +27,13 @@ def calendar() -> WorkCalendar:
 
 def identity_providers() -> dict[str, Any]:
     return current_app.extensions["miaopi.identity"]
+
+
+def documents() -> DocumentServices:
+    """:raise UnavailableError: when the signing keys are not installed."""
+    services = current_app.extensions["miaopi.documents"]
+    if services is None:
+        raise UnavailableError(
+            "电子文书签发服务暂不可用，请到窗口办理（no signing key）"
+        )
+    return services

@@ -24,10 +24,13 @@ from mobile_api.present import (
     application_summary,
     decision_detail,
 )
+from mobile_api.services import documents
 from mobile_api.schemas import (
     DecisionSchema,
     ErrorSchema,
     ReviewDecisionSchema,
+    RevocationSchema,
+    RevokedSchema,
     StaffLoginSchema,
     StaffSchema,
     StaffTaskDetailSchema,
@@ -169,6 +172,24 @@ class ReviewTaskDetail(MethodView):
         }
 
 
+@blp.route("/documents/<string:number>/revocation", methods=["POST"])
+@blp.doc(security=STAFF_BEARER)
+@blp.arguments(RevocationSchema)
+@blp.response(200, RevokedSchema)
+@_errors(401, 403, 404, 409, 422)
+def revoke(body: dict[str, Any], number: str) -> dict[str, Any]:
+    """撤销本部门出具的证照或批文（核验页随即显示“已撤销”）"""
+    document = staff.document_desk.revoke(
+        current_account(), number, reason=body["reason"], now=utcnow()
+    )
+    return {
+        "number": document.number,
+        "status": document.status,
+        "revoked_at": document.revoked_at,
+        "revoke_reason": document.revoke_reason,
+    }
+
+
 @blp.route("/review-tasks/<string:task_id>/decision", methods=["POST"])
 @blp.doc(security=STAFF_BEARER)
 @blp.arguments(ReviewDecisionSchema)
@@ -181,6 +202,7 @@ def decide(body: dict[str, Any], task_id: str) -> dict[str, Any]:
         task_id,
         approve=body["approve"],
         reason=body["reason"],
+        documents=documents(),
         now=utcnow(),
     )
     return decision_detail(decision.application)

@@ -26,6 +26,8 @@ from webapp import create_app
 
 # Uploads made by tests go to a throw-away folder, never into instance/.
 UPLOAD_ROOT = tempfile.mkdtemp(prefix="miaopi-test-uploads-")
+# Document-signing keys and the local CA, made once per test session.
+KEYS_ROOT = tempfile.mkdtemp(prefix="miaopi-test-keys-")
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = date(2026, 11, 28)
@@ -34,12 +36,19 @@ TODAY = date(2026, 11, 28)
 def make_test_app(database_url: str, **settings: object) -> Flask:
     """The application in its testing configuration on ``database_url``."""
     return create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": UPLOAD_ROOT, **settings}
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": UPLOAD_ROOT,
+            "DOCUMENT_KEY_DIR": f"{KEYS_ROOT}/keys",
+            "DOCUMENT_PKI_DIR": f"{KEYS_ROOT}/pki",
+            **settings,
+        }
     )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     shutil.rmtree(UPLOAD_ROOT, ignore_errors=True)
+    shutil.rmtree(KEYS_ROOT, ignore_errors=True)
 
 
 def pg_server_url() -> str:
@@ -158,3 +167,14 @@ def client(app: Flask):
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+def require_tool(name: str, package: str) -> str:
+    """The path of command ``name``; skip without it (fail in CI)."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is missing (Debian package {package})"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path

@@ -19,7 +19,8 @@ from govcore.filestore import LocalFileStore
 from govcore.identity import DevIdentityProvider, IdentityProvider, claim_login_code
 from govcore.identity.miniprogram import MiniProgramProvider, MiniProgramSettings
 from govcore.workdays import load_calendar
-from webapp.extensions import migrate
+from webapp.documents import document_services
+from webapp.extensions import make_limiter, migrate
 from webapp.config import (
     BASE_DIR,
     CONFIGS,
@@ -118,6 +119,9 @@ def register_extensions(app: Flask) -> None:
     )
     app.extensions["miaopi.calendar"] = load_calendar(Path(app.config["CALENDAR_DIR"]))
     app.extensions["miaopi.identity"] = identity_providers(app.config)
+    app.extensions["miaopi.documents"] = document_services(
+        app.config, app.instance_path
+    )
     # urllib3 logs request lines, query strings (secrets, login codes) included.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
@@ -139,12 +143,20 @@ def register_blueprints(app: Flask) -> None:
     import backoffice
     import kiosk_app
     import mobile_api
+    import mobile_api.verify
+    import verify_pages
     from webapp import health
 
     app.register_blueprint(health.bp)
     app.register_blueprint(kiosk_app.bp)
     mobile_api.init_app(app)
     app.register_blueprint(backoffice.bp)
+    app.register_blueprint(verify_pages.bp)
+    verify_limit = make_limiter(app).shared_limit(
+        app.config["VERIFY_RATE_LIMIT"], scope="verify"
+    )
+    verify_limit(verify_pages.bp)
+    verify_limit(mobile_api.verify.blp)
 
 
 def register_error_handlers(app: Flask) -> None:

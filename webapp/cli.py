@@ -19,6 +19,7 @@ from govcore.datahub import SubjectDirectory
 from govcore import decisions
 from govcore.decisions import proactive
 from govcore.decisions.dry_run import dry_run
+from govcore.certificates.issuance import DocumentServices
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
 from govcore.errors import GovCoreError
@@ -29,6 +30,13 @@ sandbox_cli = AppGroup("sandbox", help="Synthetic shared-data registry (数据�
 applications_cli = AppGroup("applications", help="Applications (办件) upkeep.")
 reviews_cli = AppGroup("reviews", help="Manual review tasks (人工审核).")
 rules_cli = AppGroup("rules", help="Rules (秒批): check, proactive grants, dry runs.")
+
+
+def documents() -> DocumentServices:
+    services = current_app.extensions["miaopi.documents"]
+    if services is None:
+        fail(GovCoreError("document signing keys are not installed (see logs)"))
+    return services
 
 
 def fail(error: GovCoreError) -> None:
@@ -217,6 +225,7 @@ def rules_proactive(item_code: str, mode: str | None, limit: int | None) -> None
             source=source,
             directory=source,
             calendar=current_app.extensions["miaopi.calendar"],
+            documents=documents(),
             now=utcnow(),
             mode=mode,
             limit=limit,
@@ -295,7 +304,12 @@ def reviews_decide(task_id: str, approve: bool, reason: str, staff_id: str) -> N
     """Approve or refuse the application of an open task."""
     try:
         decision = decisions.review(
-            task_id, staff_id=staff_id, approve=approve, reason=reason, now=utcnow()
+            task_id,
+            staff_id=staff_id,
+            approve=approve,
+            reason=reason,
+            documents=documents(),
+            now=utcnow(),
         )
     except GovCoreError as error:
         fail(error)
@@ -308,7 +322,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(sandbox_cli)
-    from webapp import staff_cli, standalone
+    from webapp import notifications, staff_cli, standalone
 
     app.cli.add_command(standalone.standalone_cli)
     app.cli.add_command(staff_cli.staff_cli)
+    app.cli.add_command(notifications.notifications_cli)

@@ -40,6 +40,36 @@ class Config:
     MINIPROGRAM_SESSION_URL: str | None = None  # on: the mini-program login
     MINIPROGRAM_APP_ID: str | None = None
     MINIPROGRAM_APP_SECRET: str | None = None
+    # Notification delivery (docs/notifications.md); the inbox is always on,
+    # SMS and mini-program messages when their URL is set.
+    NOTIFY_SMS_URL: str | None = None
+    NOTIFY_SMS_APP_KEY: str | None = None
+    NOTIFY_SMS_APP_SECRET: str | None = None
+    NOTIFY_SMS_SIGNATURE = "【龙湖政务】"
+    NOTIFY_SMS_TIMEOUT = 5.0
+    NOTIFY_MINIPROGRAM_URL: str | None = None  # uses MINIPROGRAM_APP_ID/SECRET
+    NOTIFY_MINIPROGRAM_TOKEN_URL: str | None = None
+    NOTIFY_MINIPROGRAM_TEMPLATE_ID: str | None = None
+    NOTIFY_MINIPROGRAM_PAGE = "pages/notifications/index"
+    NOTIFY_MINIPROGRAM_TIMEOUT = 5.0
+    NOTIFY_BATCH = 50
+    NOTIFY_INTERVAL_S = 5.0
+    NOTIFY_MAX_ATTEMPTS = 6
+    NOTIFY_RETRY_BASE_S = 30.0
+    NOTIFY_LEASE_S = 300.0
+    NOTIFY_IN_PROCESS = False  # standalone: deliver in a thread of the server
+    # Result documents (docs/certificates.md): the keys that sign canonical
+    # fields (one PEM pair per key id; the active one signs, all verify), the
+    # bureau's PAdES certificate, and the public page the QR codes point to.
+    DOCUMENT_KEY_DIR: str | None = None  # default: <instance>/keys
+    DOCUMENT_ACTIVE_KEY_ID = "doc-1"
+    DOCUMENT_PKI_DIR: str | None = None  # default: <instance>/pki
+    DOCUMENT_GENERATE_KEYS = False  # make the key and a local CA when missing
+    VERIFY_BASE_URL = "http://127.0.0.1:5000/verify/"
+    # Public verification is open to anyone: limit each client address.
+    VERIFY_RATE_LIMIT = "60 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     # The mobile API and its OpenAPI document (flask-smorest).
     API_TITLE = "miaopi 秒批秒报 mobile API"
     API_VERSION = "v1"
@@ -57,6 +87,8 @@ class StandaloneConfig(Config):
     ROLE = "standalone"
     GENERATE_SECRET_KEY = True
     AUTH_DEV_LOGIN = True  # the demo logs in sandbox people by ID number
+    DOCUMENT_GENERATE_KEYS = True  # a demo key and local CA in instance/
+    NOTIFY_IN_PROCESS = True  # `make run` delivers without a second command
 
 
 class CentralConfig(Config):
@@ -75,6 +107,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     AUTH_DEV_LOGIN = True
+    DOCUMENT_GENERATE_KEYS = True
 
 
 CONFIGS: dict[str, type[Config]] = {

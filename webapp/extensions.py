@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 migrate = Migrate()
+
+
+def make_limiter(app: Flask) -> Limiter:
+    """A rate limiter of ``app``'s own (one per app, so test apps never share
+    counters); storage is ``RATELIMIT_STORAGE_URI``: memory in one process,
+    Redis when several workers must share the counts."""
+    return Limiter(get_remote_address, app=app)
 
 
 @event.listens_for(Engine, "connect")

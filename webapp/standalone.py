@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from govcore import catalog
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
+from webapp.notifications import DeliveryThread
 
 standalone_cli = AppGroup("standalone", help="The one-process demo (make run).")
 
@@ -69,10 +70,21 @@ def run_command(host: str, port: int, threads: int) -> None:
     click.echo(f"  移动端接口 mobile API: {base}/api/v1/")
     click.echo(f"  后台管理 back office:  {base}/admin/")
     click.echo(f"  健康检查 health:       {base}/healthz  {base}/readyz\n")
-    serve(
-        current_app._get_current_object(),
-        host=host,
-        port=port,
-        threads=threads,
-        ident="miaopi",
-    )
+    app = current_app._get_current_object()
+    delivery = start_delivery(app)
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="miaopi")
+    finally:
+        if delivery is not None:
+            delivery.stop()
+
+
+def start_delivery(app: Flask) -> DeliveryThread | None:
+    """Deliver notifications in-process when ``NOTIFY_IN_PROCESS`` is on."""
+    if not app.config.get("NOTIFY_IN_PROCESS"):
+        return None
+    thread = DeliveryThread(app, interval=float(app.config["NOTIFY_INTERVAL_S"]))
+    thread.start()
+    names = ", ".join(channel.name for channel in thread.channels)
+    click.echo(f"  消息投递 notifications: in-process ({names})\n")
+    return thread

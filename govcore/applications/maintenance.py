@@ -71,6 +71,7 @@ def lapse_overdue(*, now: datetime) -> int:
             application_id=application.id,
             payload={"outcome": outcome},
             now=now,
+            event_id=f"materials_lapsed:{application.public_id}",
         )
         db.session.commit()
     return len(overdue)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from govcore import audit
 from govcore.applications.access import Caller, actor_label
@@ -35,6 +36,9 @@ from govcore.filestore import FileStore
 from govcore.notifications import cancel_pending, enqueue
 from govcore.workdays import WorkCalendar
 
+if TYPE_CHECKING:  # imported late: certificates build on the application models
+    from govcore.certificates.issuance import DocumentServices
+
 MAX_FILES_PER_MATERIAL = 10
 REMINDER = "materials_due_reminder"
 
@@ -48,6 +52,7 @@ def add_upload(
     store: FileStore,
     source: DataSource,
     calendar: WorkCalendar,
+    documents: DocumentServices,
     now: datetime,
     limits: UploadLimits = UploadLimits(),
 ) -> MaterialRecord:
@@ -105,7 +110,9 @@ def add_upload(
     application.updated_at = now
     if application.status is Status.AWAITING_MATERIALS and owed == {material_code}:
         _materials_complete(application, caller, now)
-        decide(application, source=source, calendar=calendar, now=now)
+        decide(
+            application, source=source, calendar=calendar, documents=documents, now=now
+        )
     db.session.commit()
     return record
 
@@ -146,6 +153,7 @@ def submit(
     *,
     source: DataSource,
     calendar: WorkCalendar,
+    documents: DocumentServices,
     now: datetime,
 ) -> Application:
     """Submit a draft, decide it (秒批) and commit, all in one transaction.
@@ -180,8 +188,13 @@ def submit(
     owed = [s for s in states if s.state == "tolerated"]
     if owed:
         _accept_with_deadline(application, owed, calendar, actor, channel, now)
+        from govcore.certificates.issuance import issue_receipt
+
+        issue_receipt(application, services=documents, now=now)
     else:
-        decide(application, source=source, calendar=calendar, now=now)
+        decide(
+            application, source=source, calendar=calendar, documents=documents, now=now
+        )
     audit.record_event(
         "application_submitted",
         actor=actor,
@@ -250,6 +263,7 @@ def _accept_with_deadline(
             payload=payload,
             now=now,
             not_before=datetime.combine(day, time(9, 0), DISTRICT_TZ),
+            event_id=f"{REMINDER}:{application.public_id}:{day.isoformat()}",
         )
 
 

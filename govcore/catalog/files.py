@@ -255,12 +255,12 @@ def _rule_problems(item: ItemDef) -> Iterator[tuple[str, str]]:
     from govcore.rules.engine import compile_rules
     from govcore.rules.language import RuleSyntaxError
 
-    if item.rules is None:
-        return
     try:
-        compiled = compile_rules(item)
+        compiled = compile_rules(item)  # result.fields.N.value are checked too
     except RuleSyntaxError as exc:
         yield exc.field or "rules", exc.message
+        return
+    if item.rules is None:
         return
     for i, check in enumerate(item.rules.checks):
         if check.reason_code and check.reason_code not in item.refusal_codes:

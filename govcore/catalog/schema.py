@@ -225,6 +225,24 @@ class Tolerance(Strict):
 class ResultField(Strict):
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
     label: NonEmpty
+    # Where the value comes from, in the rule language (e.g. ``HK.sex``); when
+    # absent: a standard key (number, issuer, dates, holder), then the rules'
+    # output, then the form field of the same key (govcore.certificates.fields).
+    value: str | None = None
+
+
+class ValidFor(Strict):
+    """How long the document is valid from its issue date."""
+
+    years: Annotated[int, Field(ge=0, le=100)] = 0
+    months: Annotated[int, Field(ge=0, le=1200)] = 0
+    days: Annotated[int, Field(ge=0, le=36500)] = 0
+
+    @model_validator(mode="after")
+    def _some(self) -> ValidFor:
+        if not (self.years or self.months or self.days):
+            raise ValueError("valid_for needs years, months or days")
+        return self
 
 
 class ResultDocument(Strict):
@@ -232,6 +250,10 @@ class ResultDocument(Strict):
     type: Literal["证照", "批文", "其他"]
     fields: list[ResultField] = Field(min_length=1)
     validity: str = ""
+    valid_for: ValidFor | None = None
+    # The holder's own copy shows the full ID number only where the document
+    # is presented to third parties who must match it to the ID card; say why.
+    full_id_number_reason: str = ""
     delivery: list[Literal["电子证照", "窗口领取", "自助打印", "邮寄", "短信告知"]] = (
         Field(min_length=1)
     )

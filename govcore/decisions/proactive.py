@@ -21,6 +21,7 @@ from govcore.applications.drafts import create_draft
 from govcore.applications.models import Application, ChannelKind, Status
 from govcore.applications.submission import submit
 from govcore.catalog import get_item_version
+from govcore.certificates.issuance import DocumentServices
 from govcore.clock import local_date
 from govcore.datahub import DataLookup, DataSource, SubjectDirectory
 from govcore.db import db
@@ -53,6 +54,7 @@ def find_and_offer(
     source: DataSource,
     directory: SubjectDirectory,
     calendar: WorkCalendar,
+    documents: DocumentServices,
     now: datetime,
     mode: str | None = None,
     limit: int | None = None,
@@ -91,13 +93,17 @@ def find_and_offer(
         )
         db.session.add(offer)
         db.session.commit()
-        if mode == "auto" and _grant(offer, snapshot, source, calendar, now, report):
+        granted = mode == "auto" and _grant(
+            offer, snapshot, source, calendar, documents, now, report
+        )
+        if granted:
             continue
         enqueue(
             "proactive_offer",
             application_id=None,
             payload={"offer": offer.public_id, "item": spec.code},
             now=now,
+            event_id=f"proactive_offer:{offer.public_id}",
         )
         db.session.commit()
         report.offered += 1
@@ -131,6 +137,7 @@ def _grant(
     snapshot: dict,
     source: DataSource,
     calendar: WorkCalendar,
+    documents: DocumentServices,
     now: datetime,
     report: OfferReport,
 ) -> bool:
@@ -139,7 +146,14 @@ def _grant(
     caller = Caller(offer.id_number, name, ChannelKind.SYSTEM)
     try:
         application = create_draft(offer.item_code, caller, source=source, now=now)
-        submit(application, caller, source=source, calendar=calendar, now=now)
+        submit(
+            application,
+            caller,
+            source=source,
+            calendar=calendar,
+            documents=documents,
+            now=now,
+        )
     except GovCoreError as exc:  # a field or material only the person can give
         db.session.rollback()
         report.problems.append(f"{offer.public_id}: {exc.code}")
@@ -152,6 +166,7 @@ def _grant(
         application_id=application.id,
         payload={"offer": offer.public_id},
         now=now,
+        event_id=f"proactive_granted:{offer.public_id}",
     )
     db.session.commit()
     report.granted += offer.status == "granted"
@@ -174,6 +189,7 @@ def accept_offer(
     *,
     source: DataSource,
     calendar: WorkCalendar,
+    documents: DocumentServices,
     now: datetime,
 ) -> Application:
     """The person confirms an offer with one tap: apply, submit and decide."""
@@ -191,7 +207,14 @@ def accept_offer(
         )
     application = create_draft(offer.item_code, caller, source=source, now=now)
     try:
-        submit(application, caller, source=source, calendar=calendar, now=now)
+        submit(
+            application,
+            caller,
+            source=source,
+            calendar=calendar,
+            documents=documents,
+            now=now,
+        )
     except ValidationError:
         db.session.rollback()  # the draft stays: the person completes it
     offer.status = "accepted"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from govcore import audit
 from govcore.applications.models import Application, Status
 from govcore.applications.transitions import change_status
+from govcore.certificates.issuance import DocumentServices, issue_for_decision
 from govcore.clock import local_date
 from govcore.datahub import DataSource
 from govcore.db import db
@@ -53,9 +54,11 @@ def decide(
     *,
     source: DataSource,
     calendar: WorkCalendar,
+    documents: DocumentServices,
     now: datetime,
 ) -> Decision:
-    """Decide a ``submitted`` application by its item's rules (no commit)."""
+    """Decide a ``submitted`` application by its item's rules and issue the
+    document the outcome calls for (no commit)."""
     started = time.perf_counter()
     spec = application.item_version.spec
     rules = compile_rules(spec)
@@ -92,8 +95,18 @@ def decide(
         now=now,
         reason=reason[:300],
     )
+    task = None
     if verdict.outcome == "manual":
-        open_task(application, "manual_review", reason, calendar=calendar, now=now)
+        task = open_task(
+            application, "manual_review", reason, calendar=calendar, now=now
+        )
+    issue_for_decision(
+        application,
+        decision,
+        services=documents,
+        now=now,
+        due_on=task.due_on if task else None,
+    )
     enqueue(
         f"decision_{verdict.outcome}",
         application_id=application.id,
@@ -236,6 +249,7 @@ def review(
     staff_id: str,
     approve: bool,
     reason: str,
+    documents: DocumentServices,
     now: datetime,
 ) -> Decision:
     """A reviewer approves or refuses the application of an open task, and commits."""
@@ -279,6 +293,7 @@ def review(
         now=now,
         reason=(reason or "人工审核通过")[:300],
     )
+    issue_for_decision(application, decision, services=documents, now=now)
     task.status, task.closed_at, task.closed_by, task.result = (
         "closed",
         now,

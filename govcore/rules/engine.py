@@ -76,6 +76,8 @@ class CompiledRules:
     has_rules: bool
     digest: str  # of the rule set's text: the "rule-set version"
     proactive: Node | None = None  # 免申即享: who is granted without applying
+    # result-document fields read from the facts: (key, expression)
+    document_fields: tuple[tuple[str, Node], ...] = ()
 
     @property
     def label(self) -> str:
@@ -118,8 +120,14 @@ def _compile(item: ItemDef) -> CompiledRules:
         if rules and rules.proactive
         else None
     )
+    document = tuple(
+        (f.key, _checked(f.value, roots, f"fields.{i}.value", prefix="result"))
+        for i, f in enumerate(item.result.fields)
+        if f.value
+    )
     nodes = [c.node for c in checks] + [o.node for o in outputs]
     nodes += [proactive] if proactive else []
+    nodes += [node for _, node in document]
     return CompiledRules(
         item_code=item.code,
         item_version=item.version,
@@ -130,20 +138,23 @@ def _compile(item: ItemDef) -> CompiledRules:
         sources=frozenset(sources_of(nodes)),
         has_rules=rules is not None,
         proactive=proactive,
+        document_fields=document,
         digest=hashlib.sha256(
             (rules.model_dump_json() if rules else "").encode()
         ).hexdigest(),
     )
 
 
-def _checked(text: str, roots: dict[str, Any], where: str) -> Node:
+def _checked(
+    text: str, roots: dict[str, Any], where: str, prefix: str = "rules"
+) -> Node:
     try:
         node = parse(text)
         result = check(text, node, roots)
         if where.endswith(".when") and result not in ("bool", "any"):
             raise RuleSyntaxError("条件的结果应为是/否", 0, text)
     except RuleSyntaxError as exc:
-        exc.field = f"rules.{where}"
+        exc.field = f"{prefix}.{where}"
         raise
     return node
 

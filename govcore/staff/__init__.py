@@ -8,7 +8,7 @@ from govcore.staff.accounts import (
     logout,
     resolve_session,
 )
-from govcore.staff import review_desk
+from govcore.staff import document_desk, review_desk
 from govcore.staff.models import LoginFailure, StaffAccount, StaffSession
 from govcore.staff.roles import PERMISSIONS, Role, allowed, require
 
@@ -22,6 +22,7 @@ __all__ = [
     "StaffSession",
     "allowed",
     "create_account",
+    "document_desk",
     "login",
     "logout",
     "require",

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from govcore import decisions
+from govcore.certificates.issuance import DocumentServices
 from govcore.db import db
 from govcore.decisions.models import Decision, ReviewTask
 from govcore.errors import NotFoundError, ValidationError
@@ -49,14 +50,25 @@ def get_task(account: StaffAccount, task_id: str) -> ReviewTask:
 
 
 def decide(
-    account: StaffAccount, task_id: str, *, approve: bool, reason: str, now: datetime
+    account: StaffAccount,
+    task_id: str,
+    *,
+    approve: bool,
+    reason: str,
+    documents: DocumentServices,
+    now: datetime,
 ) -> Decision:
     """Approve or refuse the application of an open task of the account's
     department; commits."""
     require(account.role, "review.decide")
     get_task(account, task_id)
     return decisions.review(
-        task_id, staff_id=str(account.id), approve=approve, reason=reason, now=now
+        task_id,
+        staff_id=str(account.id),
+        approve=approve,
+        reason=reason,
+        documents=documents,
+        now=now,
     )
 
 

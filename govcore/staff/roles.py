@@ -37,6 +37,7 @@ DEPARTMENTAL = frozenset({Role.OPERATOR, Role.APPROVER})
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "review.read": frozenset({Role.APPROVER, Role.AUDITOR}),
     "review.decide": frozenset({Role.APPROVER}),
+    "document.revoke": frozenset({Role.APPROVER}),
     "audit.read": frozenset({Role.AUDITOR}),
     "staff.manage": frozenset({Role.SYSADMIN}),
 }

@@ -119,6 +119,7 @@ def test_refused_applicant_can_ask_a_person(world, client) -> None:
             staff_id="7",
             approve=True,
             reason="核实出生日期后批准",
+            documents=world.extensions["miaopi.documents"],
             now=utcnow(),
         )
     final = client.get(f"/api/v1/applications/{detail['id']}", headers=auth).json

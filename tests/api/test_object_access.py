@@ -34,6 +34,7 @@ from tests.api.conftest import PERSON, create_draft, dev_login
 ONE = "/api/v1/applications/<string:application_id>"
 UPLOADS = f"{ONE}/materials/<string:material_code>/uploads"
 UPLOAD = f"{ONE}/uploads/<string:upload_id>"
+DOCUMENT_PDF = f"{ONE}/documents/<string:document_id>/pdf"
 ITEM = "aged-allowance"
 VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^:<>]+)>")
 
@@ -72,6 +73,10 @@ def _requests() -> dict[tuple[str, str], dict[str, Any]]:
         },
         (f"{ONE}/review-request", "POST"): {"json": {"reason": "请人工复核"}},
         (f"{ONE}/handoff", "POST"): {},
+        (f"{ONE}/documents", "GET"): {},
+        (f"{ONE}/documents", "HEAD"): {},
+        (DOCUMENT_PDF, "GET"): {},
+        (DOCUMENT_PDF, "HEAD"): {},
     }
 
 
@@ -207,6 +212,7 @@ def test_another_persons_application_is_404_on_every_route_and_verb(
         "application_id": draft["id"],
         "upload_id": upload["id"],
         "material_code": "mandate",
+        "document_id": secrets.token_hex(16),
     }
     nobodys = {**theirs, "application_id": secrets.token_hex(16)}
     for rule, method in sorted(_id_rules(world)):
@@ -280,6 +286,7 @@ def test_every_route_without_a_live_token_is_401(
         "application_id": draft["id"],
         "upload_id": upload["id"],
         "material_code": "mandate",
+        "document_id": secrets.token_hex(16),
     }
     for rule, method in sorted(_id_rules(world)):
         response = _send(client, rule, method, values, auth)

@@ -24,6 +24,7 @@ def _offer(app, mode):
             source=source,
             directory=source,
             calendar=app.extensions["miaopi.calendar"],
+            documents=app.extensions["miaopi.documents"],
             now=utcnow(),
             mode=mode,
         )

@@ -125,3 +125,16 @@ def test_unknown_item_is_not_found(app_ctx, root: Path) -> None:
     load(root)
     with pytest.raises(NotFoundError):
         catalog.get_item_version("no-such-item", on=TODAY)
+
+
+def test_a_result_field_expression_is_checked_like_a_rule(root: Path) -> None:
+    def bad_field(data) -> None:
+        data["result"]["fields"][3]["value"] = "HK.no_such_field"
+
+    rewrite(root / "items" / "aged-allowance.yaml", bad_field)
+    with pytest.raises(CatalogFileError) as info:
+        catalog.read_catalog(root)
+    (problem,) = info.value.problems
+    assert problem.item == "aged-allowance"
+    assert problem.field == "result.fields.3.value"
+    assert "no_such_field" in problem.message

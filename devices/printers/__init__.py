@@ -1,0 +1,1 @@
+"""Printer drivers: ESC/POS receipt printers (and, later, CUPS for A4)."""
