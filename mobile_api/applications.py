@@ -21,7 +21,7 @@ from govcore.applications import Caller, Principal, UploadLimits
 from govcore.clock import utcnow
 from govcore.errors import ValidationError
 from mobile_api.auth import BEARER, authenticated, require_login
-from mobile_api.idempotent import idempotent, key_parameter
+from mobile_api.idempotent import REPLAYED_HEADER, idempotent, key_parameter
 from mobile_api.present import application_detail, application_summary
 from mobile_api.schemas import (
     ApplicationListSchema,
@@ -75,7 +75,7 @@ class Applications(MethodView):
     @blp.doc(security=BEARER, parameters=[key_parameter(required=False)])
     @idempotent(required=False)
     @blp.arguments(DraftCreateSchema)
-    @blp.response(201, ApplicationSchema)
+    @blp.response(201, ApplicationSchema, headers=REPLAYED_HEADER)
     @_errors(401, 403, 404, 409, 422, 503)
     @authenticated
     def post(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -244,7 +244,11 @@ def _signature(encoded: str | None) -> bytes | None:
 @blp.route(ONE + "/submit", methods=["POST"])
 @blp.doc(security=BEARER, parameters=[key_parameter(required=True)])
 @idempotent(required=True)
-@blp.response(200, ApplicationSchema)
+@blp.response(
+    200,
+    ApplicationSchema,
+    headers=REPLAYED_HEADER,
+)
 @_errors(400, 401, 404, 409, 422)
 @authenticated
 def submit(application_id: str, caller: Caller) -> dict[str, Any]:

@@ -21,6 +21,15 @@ from mobile_api.auth import current_session
 HEADER = "Idempotency-Key"
 
 
+# Declared on the responses of idempotent operations (OpenAPI).
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "true：同一 Idempotency-Key 的重复请求，返回的是首次请求的结果",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
 def key_parameter(required: bool) -> dict:
     """The header as an OpenAPI parameter, for ``blp.doc(parameters=[…])``."""
     return {

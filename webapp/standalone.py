@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from flask_migrate import upgrade
 from govcore import catalog
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
+from webapp.config import Config
 from webapp.notifications import DeliveryThread
 
 standalone_cli = AppGroup("standalone", help="The one-process demo (make run).")
@@ -71,12 +73,23 @@ def run_command(host: str, port: int, threads: int) -> None:
     click.echo(f"  后台管理 back office:  {base}/admin/")
     click.echo(f"  健康检查 health:       {base}/healthz  {base}/readyz\n")
     app = current_app._get_current_object()
+    point_qr_codes_here(app, base)
     delivery = start_delivery(app)
     try:
         serve(app, host=host, port=port, threads=threads, ident="miaopi")
     finally:
         if delivery is not None:
             delivery.stop()
+
+
+def point_qr_codes_here(app: Flask, base: str) -> None:
+    """QR codes of the demo lead to this server, unless configured otherwise."""
+    services = app.extensions["miaopi.documents"]
+    configured = app.config["VERIFY_BASE_URL"] != Config.VERIFY_BASE_URL
+    if services is not None and not configured and "0.0.0.0" not in base:
+        app.extensions["miaopi.documents"] = dataclasses.replace(
+            services, verify_base_url=f"{base}/verify/"
+        )
 
 
 def start_delivery(app: Flask) -> DeliveryThread | None:

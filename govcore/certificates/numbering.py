@@ -4,20 +4,17 @@ The department part comes from its code (``lh-mz`` → ``LHMZ``), the item part
 from the pinyin initials of its name (高龄津贴 → ``GLJT``, at most 6 letters),
 and refusals and receipts carry a marker (``BY`` 不予, ``HZ`` 回执). The sequence
 belongs to the whole prefix, so two items whose initials happen to agree share
-it and still never repeat a number. Like 办件编号 (``applications.references``)
-the counter is advanced with one ``UPDATE … RETURNING``: concurrent issues on
-PostgreSQL wait for each other's row lock and never get the same number.
+it and still never repeat a number. The counter is advanced as 办件编号's is
+(:func:`govcore.db.next_in_sequence`): concurrent issues never share a number.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
-
 from govcore.catalog.search import initials
 from govcore.certificates.models import DocumentCounter
-from govcore.db import db
+from govcore.db import next_in_sequence
 
 KIND_MARKERS = {"certificate": "", "refusal": "BY", "receipt": "HZ"}
 
@@ -33,20 +30,4 @@ def next_number(
     department_code: str, item_name: str, kind: str, issued_on: date
 ) -> str:
     prefix = number_prefix(department_code, item_name, kind, issued_on.year)
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(DocumentCounter)
-        .values(scope=prefix, last=0)
-        .on_conflict_do_nothing(index_elements=["scope"])
-    )
-    sequence = db.session.execute(
-        sa.update(DocumentCounter)
-        .where(DocumentCounter.scope == prefix)
-        .values(last=DocumentCounter.last + 1)
-        .returning(DocumentCounter.last)
-    ).scalar_one()
-    return f"{prefix}-{sequence:06d}"
+    return f"{prefix}-{next_in_sequence(DocumentCounter, 'scope', prefix):06d}"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -31,14 +30,7 @@ from requests.utils import requote_uri
 
 from govcore.datahub.fields import SOURCES
 from govcore.datahub.gateway_settings import GatewaySettings
-from govcore.datahub.gateway_signing import (
-    HEADER_APP_KEY,
-    HEADER_NONCE,
-    HEADER_SIGNATURE,
-    HEADER_TIMESTAMP,
-    sign,
-    verify,
-)
+from govcore.datahub.gateway_signing import sign, signed_headers, verify
 from govcore.datahub.ports import (
     DataSource,
     HolderMismatchError,
@@ -228,19 +220,9 @@ class GatewayDataSource(OwnedSession, DataSource):
     def _attempt(
         self, source: str, subject_id: str, body: bytes, now: datetime
     ) -> SourceRecord:
-        # Fresh timestamp and nonce per attempt, so a retry is not a replay.
-        timestamp = str(int(time.time()))
-        nonce = secrets.token_hex(16)
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            HEADER_APP_KEY: self._settings.app_key,
-            HEADER_TIMESTAMP: timestamp,
-            HEADER_NONCE: nonce,
-            HEADER_SIGNATURE: sign(
-                self._settings.app_secret, "POST", self._path, timestamp, nonce, body
-            ),
-        }
+        headers = signed_headers(
+            self._settings.app_key, self._settings.app_secret, self._path, body
+        )
         try:
             response = self._session.post(
                 self._url,

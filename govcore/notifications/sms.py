@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,13 +35,7 @@ import requests
 from requests.utils import requote_uri
 
 from govcore.datahub import DataLookup, DataSource, NoRecordError
-from govcore.datahub.gateway_signing import (
-    HEADER_APP_KEY,
-    HEADER_NONCE,
-    HEADER_SIGNATURE,
-    HEADER_TIMESTAMP,
-    sign,
-)
+from govcore.datahub.gateway_signing import signed_headers
 from govcore.datahub.ports import DataSourceError
 from govcore.http_client import OwnedSession
 from govcore.notifications.ports import (
@@ -155,18 +147,9 @@ class SmsGatewayChannel(OwnedSession, Channel):
             ) from None
 
     def _post(self, body: bytes) -> requests.Response:
-        timestamp = str(int(time.time()))
-        nonce = secrets.token_hex(16)
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            HEADER_APP_KEY: self._settings.app_key,
-            HEADER_TIMESTAMP: timestamp,
-            HEADER_NONCE: nonce,
-            HEADER_SIGNATURE: sign(
-                self._settings.app_secret, "POST", self._path, timestamp, nonce, body
-            ),
-        }
+        headers = signed_headers(
+            self._settings.app_key, self._settings.app_secret, self._path, body
+        )
         try:
             return self._session.post(
                 self._settings.url,

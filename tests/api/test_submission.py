@@ -367,9 +367,12 @@ def test_concurrent_uploads_keep_to_the_page_limit(pg_world) -> None:
     detail = create_draft(client, auth, "aged-allowance")
     url = f"/api/v1/applications/{detail['id']}/materials/mandate/uploads"
     for _ in range(9):
-        assert client.post(
-            url, data={"file": (io.BytesIO(png_bytes()), "p.png")}, headers=auth
-        ).status_code == 201
+        assert (
+            client.post(
+                url, data={"file": (io.BytesIO(png_bytes()), "p.png")}, headers=auth
+            ).status_code
+            == 201
+        )
     calls = [
         lambda c: c.post(
             url, data={"file": (io.BytesIO(png_bytes()), "p.png")}, headers=auth
