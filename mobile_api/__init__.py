@@ -33,6 +33,7 @@ def init_app(app: Flask) -> MobileApi:
         offers,
         root,
         staff,
+        terminal_agent,
         verify,
     )
 
@@ -45,6 +46,14 @@ def init_app(app: Flask) -> MobileApi:
     )
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "登录令牌"}
+    )
+    api.spec.components.security_scheme(
+        "terminalSecret",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "终端密钥（另带 X-Terminal: 终端编号）",
+        },
     )
     api.spec.components.security_scheme(
         "staffBearer",
@@ -61,6 +70,7 @@ def init_app(app: Flask) -> MobileApi:
         staff,
         notifications,
         verify,
+        terminal_agent,
     ):
         api.register_blueprint(module.blp)
     return api

@@ -520,3 +520,41 @@ class RevokedSchema(Schema):
     status = fields.String()
     revoked_at = fields.DateTime()
     revoke_reason = fields.String()
+
+
+# --------------------------------------------------------------- terminal agent
+
+
+class TerminalEventSchema(Schema):
+    event_id = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=64),
+        metadata=_desc("终端生成的唯一事件编号；重发同一编号不会重复生效"),
+    )
+    kind = fields.String(required=True, validate=validate.Length(max=30))
+    sent_at = fields.AwareDateTime(required=True, metadata=_desc("发送时间（含时区）"))
+    data = fields.Dict(load_default=dict)
+
+
+class TerminalEventResultSchema(Schema):
+    event_id = fields.String()
+    accepted = fields.Boolean(metadata=_desc("false：此前已收到同一事件"))
+
+
+class CommandQuerySchema(Schema):
+    wait = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=25),
+        metadata=_desc("没有指令时最多等待的秒数（长轮询）"),
+    )
+
+
+class TerminalCommandSchema(Schema):
+    id = fields.String()
+    kind = fields.String(metadata=_desc("print_document / print_receipt / scan"))
+    payload = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class TerminalCommandListSchema(Schema):
+    commands = fields.List(fields.Nested(TerminalCommandSchema))

@@ -1,0 +1,89 @@
+"""The terminal agent's side of the server: events in, commands out.
+
+The agent calls out over HTTPS (no port is open on the kiosk) with
+``Authorization: Bearer <terminal secret>`` and ``X-Terminal: <code>``.
+Commands are long-polled: ``GET …/commands?wait=20`` answers as soon as there
+is work, or empty after the wait.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from govcore import terminals
+from govcore.clock import utcnow
+from govcore.db import db
+from govcore.errors import AuthenticationError
+from mobile_api.schemas import (
+    CommandQuerySchema,
+    ErrorSchema,
+    TerminalCommandListSchema,
+    TerminalEventResultSchema,
+    TerminalEventSchema,
+)
+
+blp = Blueprint(
+    "terminal_agent",
+    __name__,
+    url_prefix="/api/v1/terminal",
+    description="自助终端代理：上报事件、领取指令",
+)
+TERMINAL_AUTH = [{"terminalSecret": []}]
+POLL_STEP_S = 0.5
+
+
+@blp.before_request
+def authenticate_terminal() -> None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    code = request.headers.get("X-Terminal", "")
+    if scheme.lower() != "bearer" or not secret or not code:
+        raise AuthenticationError("终端未认证（missing terminal credentials）")
+    g.terminal = terminals.authenticate(code, secret.strip())
+
+
+@blp.route("/events", methods=["POST"])
+@blp.doc(security=TERMINAL_AUTH)
+@blp.arguments(TerminalEventSchema)
+@blp.response(200, TerminalEventResultSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def post_event(event: dict[str, Any]) -> dict[str, Any]:
+    """上报事件（心跳、设备状态、插卡/拔卡、扫描完成、打印结果）"""
+    outcome = terminals.record_event(g.terminal, now=utcnow(), **event)
+    db.session.commit()
+    return {"event_id": outcome.event_id, "accepted": outcome.accepted}
+
+
+@blp.route("/commands", methods=["GET"])
+@blp.doc(security=TERMINAL_AUTH)
+@blp.arguments(CommandQuerySchema, location="query")
+@blp.response(200, TerminalCommandListSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+def get_commands(query: dict[str, Any]) -> dict[str, Any]:
+    """领取指令（长轮询）"""
+    deadline = time.monotonic() + query["wait"]
+    while True:
+        commands = terminals.take_commands(g.terminal, now=utcnow())
+        db.session.commit()
+        if commands or time.monotonic() >= deadline:
+            break
+        time.sleep(POLL_STEP_S)
+        db.session.refresh(g.terminal)
+        if g.terminal.revoked_at is not None:  # revoked while waiting
+            raise AuthenticationError("终端已停用（terminal revoked）")
+    return {
+        "commands": [
+            {
+                "id": c.public_id,
+                "kind": c.kind,
+                "payload": c.payload,
+                "created_at": c.created_at,
+            }
+            for c in commands
+        ]
+    }
