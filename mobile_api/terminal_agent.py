@@ -11,13 +11,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 from flask_smorest import Blueprint
 
 from govcore import terminals
+from govcore.certificates import delivery
 from govcore.clock import utcnow
 from govcore.db import db
 from govcore.errors import AuthenticationError
+from mobile_api.services import documents, file_store
 from mobile_api.schemas import (
     CommandQuerySchema,
     ErrorSchema,
@@ -87,3 +89,15 @@ def get_commands(query: dict[str, Any]) -> dict[str, Any]:
             for c in commands
         ]
     }
+
+
+@blp.route("/documents/<string:document_id>/pdf", methods=["GET"])
+@blp.doc(security=TERMINAL_AUTH)
+@blp.response(200, content_type="application/pdf", description="待打印的文书")
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def document_pdf(document_id: str) -> Response:
+    """取回指令要求打印的文书（仅限本终端的打印指令所指的文书）"""
+    document = terminals.document_to_print(g.terminal, document_id)
+    pdf = delivery.document_pdf(document, services=documents(), store=file_store())
+    return Response(pdf, mimetype="application/pdf")

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from govcore import audit
+from govcore.certificates.models import ResultDocument
 from govcore.db import db
 from govcore.errors import (
     AuthenticationError,
@@ -227,3 +228,23 @@ def _by_code(code: str) -> Terminal:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def document_to_print(terminal: Terminal, document_id: str) -> ResultDocument:
+    """The result document a command told ``terminal`` to print.
+
+    :raise NotFoundError: unless one of its commands names the document.
+    """
+    commanded = db.session.scalar(
+        sa.select(TerminalCommand.id).where(
+            TerminalCommand.terminal_id == terminal.id,
+            TerminalCommand.kind == "print_document",
+            TerminalCommand.payload["document"].as_string() == document_id,
+        )
+    )
+    document = db.session.scalar(
+        sa.select(ResultDocument).where(ResultDocument.public_id == document_id)
+    )
+    if commanded is None or document is None:
+        raise NotFoundError("文书不存在（document not found）")
+    return document

@@ -1,0 +1,212 @@
+"""The terminal agent: reports what the devices see, does what the server asks.
+
+One :meth:`Agent.step` sends a heartbeat with every device's state, notices a
+card put on or taken off the reader, fetches commands and carries them out
+(print a document on the A4 printer, following the job to its end). Events
+get their id when they happen and wait in a queue until the server has them:
+after a lost connection the same ids are sent again, and the server applies
+each once. A revoked terminal gets 401 and the agent stops.
+
+Nothing personal is kept on the terminal: a card's data goes to the server in
+the event and is dropped from the queue once sent; PDFs are handed to the
+printer and not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from devices.agent.transport import AgentTransport, TransportError
+from govcore.ports import (
+    DeviceError,
+    DocumentPrinter,
+    IdCardReader,
+    NoCardError,
+    PrintJobState,
+    ReceiptPrinter,
+    Scanner,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Devices:
+    reader: IdCardReader | None = None
+    a4_printer: DocumentPrinter | None = None
+    receipt_printer: ReceiptPrinter | None = None
+    scanner: Scanner | None = None
+
+    def named(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+class TerminalRevoked(Exception):
+    """The server refused the terminal's credentials: stop."""
+
+
+class Agent:
+    def __init__(
+        self,
+        transport: AgentTransport,
+        devices: Devices,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        job_poll_s: float = 0.5,
+        job_timeout_s: float = 120.0,
+    ) -> None:
+        self.transport = transport
+        self.devices = devices
+        self.clock = clock
+        self.job_poll_s = job_poll_s
+        self.job_timeout_s = job_timeout_s
+        self.pending: deque[dict[str, Any]] = deque()
+        self.card_on_reader = False
+
+    # ------------------------------------------------------------ events
+
+    def emit(self, kind: str, **data: Any) -> None:
+        """Queue an event with its id and time; :meth:`flush` sends it."""
+        self.pending.append(
+            {
+                "event_id": secrets.token_hex(16),
+                "kind": kind,
+                "sent_at": self.clock().isoformat(),
+                "data": data,
+            }
+        )
+
+    def flush(self) -> int:
+        """Send queued events in order; stop at the first failure (kept for
+        the next try). Return how many were sent."""
+        sent = 0
+        while self.pending:
+            try:
+                self.transport.post_event(self.pending[0])
+            except TransportError as exc:
+                if exc.status == 401:
+                    raise TerminalRevoked(str(exc)) from None
+                log.warning("events kept for later: %s", exc)
+                break
+            self.pending.popleft()
+            sent += 1
+        return sent
+
+    # ------------------------------------------------------------ one cycle
+
+    def step(self, wait: int = 0) -> None:
+        self.emit("heartbeat", devices=self.device_states())
+        self.watch_card()
+        self.flush()
+        try:
+            commands = self.transport.get_commands(wait)
+        except TransportError as exc:
+            if exc.status == 401:
+                raise TerminalRevoked(str(exc)) from None
+            return
+        for command in commands:
+            self.execute(command)
+        self.flush()
+
+    def run(self, *, interval: float = 2.0, wait: int = 20) -> None:
+        """Forever, until the terminal is revoked."""
+        while True:
+            try:
+                self.step(wait)
+            except TerminalRevoked:
+                log.error("terminal revoked by the server; agent stops")
+                return
+            time.sleep(interval)
+
+    def device_states(self) -> dict[str, Any]:
+        states = {}
+        for name, device in self.devices.named().items():
+            try:
+                status = device.status()
+                states[name] = {
+                    "state": status.state.value,
+                    "reasons": list(status.reasons),
+                    "message": status.message,
+                }
+            except Exception as exc:  # a broken driver is a device state too
+                states[name] = {"state": "offline", "message": type(exc).__name__}
+        return states
+
+    def watch_card(self) -> None:
+        reader = self.devices.reader
+        if reader is None:
+            return
+        try:
+            present = reader.card_present()
+        except DeviceError:
+            present = False
+        if present and not self.card_on_reader:
+            try:
+                card = reader.read_card()
+            except NoCardError:
+                return
+            except DeviceError as exc:
+                self.emit("device_state", devices={}, problem=exc.code)
+                return
+            self.card_on_reader = True
+            fields = asdict(card)
+            fields.pop("photo_wlt")
+            self.emit("card_inserted", card=_plain(fields))
+        elif not present and self.card_on_reader:
+            self.card_on_reader = False
+            self.emit("card_removed")
+
+    # ------------------------------------------------------------ commands
+
+    def execute(self, command: dict[str, Any]) -> None:
+        if command["kind"] == "print_document":
+            self.print_document(command)
+        else:  # known to the server, not (yet) to this agent
+            self.emit(
+                "print_failed",
+                command=command["id"],
+                reasons=["unsupported"],
+                message="终端不支持此指令",
+            )
+
+    def print_document(self, command: dict[str, Any]) -> None:
+        printer = self.devices.a4_printer
+        if printer is None or not printer.status().usable:
+            self._failed(command, ["printer-unavailable"], "A4打印机不可用")
+            return
+        try:
+            pdf = self.transport.fetch_document(command["payload"]["document"])
+            job_id = printer.submit(pdf, title=f"doc-{command['id'][:8]}")
+        except (TransportError, DeviceError) as exc:
+            self._failed(command, [type(exc).__name__], "文书未能送至打印机")
+            return
+        deadline = time.monotonic() + self.job_timeout_s
+        job = printer.job(job_id)
+        while job.state in (PrintJobState.PENDING, PrintJobState.PRINTING):
+            if time.monotonic() > deadline:
+                self._failed(command, ["timeout"], "打印超时")
+                return
+            time.sleep(self.job_poll_s)
+            job = printer.job(job_id)
+        if job.state is PrintJobState.COMPLETED:
+            self.emit("print_finished", command=command["id"])
+        else:
+            self._failed(command, list(job.reasons), job.message or "打印失败")
+
+    def _failed(self, command: dict[str, Any], reasons: list[str], message: str):
+        self.emit(
+            "print_failed", command=command["id"], reasons=reasons, message=message
+        )
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in fields.items()
+    }
