@@ -11,6 +11,14 @@ STAMP  := $(VENV)/.setup-stamp
 DEBIAN_PACKAGES := fonts-wqy-zenhei
 # Debian packages the tests need (pdffonts, pdftotext, pdftoppm read the PDFs).
 TEST_DEBIAN_PACKAGES := poppler-utils
+# cupsd, lpadmin and the CUPS client tools for the A4 printer tests.
+TEST_DEBIAN_PACKAGES += cups cups-client cups-bsd libcups2-dev
+# Debian packages pip needs to build wheels from requirements.lock (pycups).
+BUILD_DEBIAN_PACKAGES := libcups2-dev gcc
+# SANE: libsane-dev to build python-sane; libsane1 holds the `test` backend the
+# scanner tests use (through SANE_CONFIG_DIR, /etc/sane.d stays untouched).
+BUILD_DEBIAN_PACKAGES += libsane-dev
+TEST_DEBIAN_PACKAGES += sane-utils libsane1 libsane-dev
 
 .PHONY: setup run test lint clean
 
@@ -20,6 +28,7 @@ setup: $(STAMP)
 $(STAMP): requirements.lock setup.cfg pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-debian-packages --required python3-venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@scripts/ensure-debian-packages $(BUILD_DEBIAN_PACKAGES)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
 	@touch $(STAMP)
 

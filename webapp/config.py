@@ -70,6 +70,14 @@ class Config:
     VERIFY_RATE_LIMIT = "60 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Kiosk devices (docs/devices.md): "simulated" or "real" (DEVICE_* settings).
+    DEVICES = "simulated"
+    DEVICE_ID_READER_PORT: str | None = None  # e.g. /dev/idreader (serial SAM)
+    DEVICE_A4_QUEUE: str | None = None  # CUPS queue name
+    DEVICE_CUPS_SERVER: str | None = None  # default: the local cupsd
+    DEVICE_RECEIPT_HOST: str | None = None  # ESC/POS over TCP, host[:9100]
+    DEVICE_RECEIPT_WIDTH_MM = 80
+    DEVICE_SCANNER: str | None = None  # SANE device name, e.g. "fujitsu:fi-7160"
     # The mobile API and its OpenAPI document (flask-smorest).
     API_TITLE = "miaopi 秒批秒报 mobile API"
     API_VERSION = "v1"

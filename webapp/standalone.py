@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import click
@@ -10,10 +11,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from govcore import catalog
+from devices.agent import Agent, HttpTransport
+from devices.agent.agent import TerminalRevoked
+from govcore import catalog, terminals
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
+from govcore.db import db
 from webapp.config import Config
+from webapp.devices import build_devices
 from webapp.notifications import DeliveryThread
 
 standalone_cli = AppGroup("standalone", help="The one-process demo (make run).")
@@ -75,9 +80,11 @@ def run_command(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()
     point_qr_codes_here(app, base)
     delivery = start_delivery(app)
+    agent = start_agent(app, f"http://127.0.0.1:{port}/api/v1/terminal")
     try:
         serve(app, host=host, port=port, threads=threads, ident="miaopi")
     finally:
+        agent.set()
         if delivery is not None:
             delivery.stop()
 
@@ -101,3 +108,45 @@ def start_delivery(app: Flask) -> DeliveryThread | None:
     names = ", ".join(channel.name for channel in thread.channels)
     click.echo(f"  消息投递 notifications: in-process ({names})\n")
     return thread
+
+
+DEMO_TERMINAL = "LH-DEMO-001"
+
+
+def start_agent(app: Flask, url: str) -> threading.Event:
+    """Run the terminal agent in-process with the simulated devices, speaking
+    the same HTTP protocol to this server as a real terminal would. Returns
+    the event that stops it."""
+    secret_file = Path(app.instance_path) / "demo-terminal.secret"
+    with app.app_context():
+        if not secret_file.exists():
+            _, secret = terminals.register(
+                DEMO_TERMINAL,
+                name="演示自助终端",
+                location="龙湖区政务服务中心（演示）",
+                now=utcnow(),
+                actor="standalone",
+            )
+            db.session.commit()
+            secret_file.write_text(secret)
+            secret_file.chmod(0o600)
+        devices = build_devices(app)
+    agent = Agent(
+        HttpTransport(url, DEMO_TERMINAL, secret_file.read_text().strip()), devices
+    )
+    stop = threading.Event()
+
+    def loop() -> None:
+        stop.wait(2)  # let the server start listening
+        while not stop.is_set():
+            try:
+                agent.step(wait=0)
+            except TerminalRevoked:
+                return
+            except Exception:  # the demo agent must not die on one bad step
+                app.logger.exception("demo terminal agent step failed")
+            stop.wait(2)
+
+    threading.Thread(target=loop, name="terminal-agent", daemon=True).start()
+    click.echo(f"  终端代理 terminal agent: {DEMO_TERMINAL} (simulated devices)\n")
+    return stop

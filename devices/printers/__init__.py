@@ -1,1 +1,1 @@
-"""Printer drivers: ESC/POS receipt printers (and, later, CUPS for A4)."""
+"""Printer drivers: ESC/POS receipt printers, and CUPS for the A4 printer."""

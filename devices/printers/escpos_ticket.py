@@ -22,7 +22,9 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 
+from devices.printers.escpos_status import receipt_status
 from govcore.ports import (
+    DeviceStatus,
     ReceiptPrinter,
     Cut,
     Feed,
@@ -126,3 +128,8 @@ class EscposReceiptPrinter(ReceiptPrinter):
 
     def print_ticket(self, ticket: Ticket) -> None:
         write_ticket(self.printer, ticket)
+
+    def status(self) -> DeviceStatus:
+        """The paper status (``DLE EOT 4``); UNKNOWN when the printer does not
+        answer."""
+        return receipt_status(self.printer)

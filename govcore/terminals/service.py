@@ -132,11 +132,25 @@ def record_event(
     except sa.exc.IntegrityError:
         return EventOutcome(False, event_id)
     terminal.last_seen_at = now
+    if kind == "heartbeat":
+        _forget_old_events(terminal, now)
     if kind in ("heartbeat", "device_state"):
         _note_devices(terminal, data.get("devices", {}), now)
     if kind in ("print_finished", "print_failed"):
         _finish(terminal, data, kind == "print_finished", now)
     return EventOutcome(True, event_id)
+
+
+def _forget_old_events(terminal: Terminal, now: datetime) -> None:
+    """Ids are kept only while a resend could still be accepted: an event
+    older than :data:`MAX_SKEW` is refused by its time anyway. (A heartbeat
+    every few seconds would otherwise pile up forever.)"""
+    db.session.execute(
+        sa.delete(TerminalEvent).where(
+            TerminalEvent.terminal_id == terminal.id,
+            TerminalEvent.received_at < now - 2 * MAX_SKEW,
+        )
+    )
 
 
 def _note_devices(terminal: Terminal, devices: Any, now: datetime) -> None:

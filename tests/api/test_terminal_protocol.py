@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from govcore import terminals
 from govcore.clock import utcnow
 from govcore.db import db
-from govcore.terminals import Terminal, TerminalCommand
+from govcore.terminals import Terminal, TerminalCommand, TerminalEvent
 
 
 @pytest.fixture
@@ -167,3 +167,24 @@ def test_register_and_list_from_the_command_line(app):
     assert again.exit_code == 1
     listing = runner.invoke(args=["terminals", "list"])
     assert "LH-XS-002" in listing.output and "offline" in listing.output
+
+
+def test_event_ids_are_forgotten_once_a_resend_could_not_be_accepted(
+    app, client, terminal
+):
+    code, headers = terminal
+    assert event(client, headers, "card_removed").status_code == 200
+    with app.app_context():
+        record = db.session.scalars(sa.select(Terminal)).one()
+        later = utcnow() + terminals.MAX_SKEW * 3
+        terminals.record_event(
+            record,
+            event_id="evt-later-1",
+            kind="heartbeat",
+            sent_at=later,
+            data={},
+            now=later,
+        )
+        db.session.commit()
+        kinds = db.session.scalars(sa.select(TerminalEvent.kind)).all()
+    assert kinds == ["heartbeat"]

@@ -1,0 +1,171 @@
+"""Which device drivers a terminal uses, from configuration, and the
+``flask --app webapp devices …`` commands.
+
+``DEVICES = "simulated"`` (the standalone default) uses the simulators in
+``devices/simulated`` controlled through ``instance/devices-sim.json``;
+``"real"`` builds the drivers named by the ``DEVICE_*`` settings (see
+docs/devices.md). Devices left unconfigured are simply absent.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from devices.agent import Devices
+from devices.simulated.control import A4_FAULTS, RECEIPT_PAPER, SimControl
+from devices.simulated.devices import (
+    ControlledIdCardReader,
+    SimulatedA4Printer,
+    SimulatedReceiptPrinter,
+    SimulatedScanner,
+)
+from govcore.clock import utcnow
+from govcore.datahub import DataSourceError
+from govcore.ports import CardType, IdCard
+
+devices_cli = AppGroup("devices", help="Kiosk devices (设备): check, simulate.")
+STATE_LABELS = {
+    "ready": "就绪",
+    "warning": "需留意",
+    "needs_attention": "需处理",
+    "offline": "离线",
+    "unknown": "未知",
+}
+
+
+def sim_control(app: Flask) -> SimControl:
+    return SimControl(Path(app.instance_path) / "devices-sim.json")
+
+
+def build_devices(app: Flask) -> Devices:
+    config = app.config
+    if config["DEVICES"] == "simulated":
+        control = sim_control(app)
+        return Devices(
+            reader=ControlledIdCardReader(control),
+            a4_printer=SimulatedA4Printer(control, Path(app.instance_path) / "spool"),
+            receipt_printer=SimulatedReceiptPrinter(control),
+            scanner=SimulatedScanner(control),
+        )
+    return real_devices(config)
+
+
+def real_devices(config: Any) -> Devices:
+    """The real drivers named by ``DEVICE_*`` (imported only when configured)."""
+    devices = Devices()
+    if config.get("DEVICE_ID_READER_PORT"):
+        from devices.idcard.serial_reader import SerialIdCardReader
+
+        devices.reader = SerialIdCardReader(config["DEVICE_ID_READER_PORT"])
+    if config.get("DEVICE_A4_QUEUE"):
+        from devices.printers.cups_printer import CupsDocumentPrinter
+
+        devices.a4_printer = CupsDocumentPrinter(
+            config["DEVICE_A4_QUEUE"], server=config.get("DEVICE_CUPS_SERVER")
+        )
+    if config.get("DEVICE_RECEIPT_HOST"):
+        from escpos.printer import Network
+
+        from devices.printers.escpos_ticket import EscposReceiptPrinter
+
+        host, _, port = config["DEVICE_RECEIPT_HOST"].partition(":")
+        devices.receipt_printer = EscposReceiptPrinter(
+            Network(host, port=int(port or 9100), timeout=5),
+            width_mm=int(config.get("DEVICE_RECEIPT_WIDTH_MM", 80)),
+        )
+    if config.get("DEVICE_SCANNER"):
+        from devices.scanning import SaneScanner
+
+        devices.scanner = SaneScanner(config["DEVICE_SCANNER"])
+    return devices
+
+
+@devices_cli.command("check")
+def check() -> None:
+    """Each configured device and its state."""
+    devices = build_devices(current_app).named()
+    if not devices:
+        click.echo("no devices configured")
+        return
+    for name, device in devices.items():
+        status = device.status()
+        label = STATE_LABELS[status.state.value]
+        reasons = f" ({', '.join(status.reasons)})" if status.reasons else ""
+        click.echo(
+            f"{name:16} {type(device).__name__:26} {status.state.value:16} "
+            f"{label} {status.message}{reasons}"
+        )
+
+
+sim_cli = AppGroup("sim", help="Control the simulated devices (standalone).")
+devices_cli.add_command(sim_cli)
+
+
+@sim_cli.command("insert-card")
+@click.argument("id_number")
+def insert_card(id_number: str) -> None:
+    """Put the ID card of sandbox person ID_NUMBER on the reader."""
+    source = current_app.extensions["miaopi.datasource"]
+    try:
+        record = source.fetch("HK", id_number.strip().upper(), now=utcnow()).data
+    except DataSourceError as error:
+        click.secho(f"no such sandbox person: {error.message}", fg="red", err=True)
+        sys.exit(1)
+    born = record["birth_date"]
+    born = date.fromisoformat(born) if isinstance(born, str) else born
+    card = IdCard(
+        card_type=CardType.RESIDENT,
+        name=record["name"],
+        id_number=record["id_no"],
+        sex=record["sex"],
+        birth_date=born,
+        valid_from=date(2016, born.month, min(born.day, 28)),
+        valid_to=None,
+        ethnicity=record.get("ethnicity") or "汉",
+        address=record.get("address") or "",
+        issuer="汕头市公安局龙湖分局",
+    )
+    fields = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in asdict(card).items()
+    }
+    fields.pop("photo_wlt")
+    sim_control(current_app).update(card=fields)
+    click.echo("card on the reader")
+
+
+@sim_cli.command("remove-card")
+def remove_card() -> None:
+    sim_control(current_app).update(card=None)
+    click.echo("reader empty")
+
+
+@sim_cli.command("a4")
+@click.argument("fault", type=click.Choice([*A4_FAULTS, "none"]))
+def a4(fault: str) -> None:
+    """Inject an A4 printer fault (none: clear it)."""
+    sim_control(current_app).update(a4_fault=None if fault == "none" else fault)
+    click.echo(f"A4 printer: {fault}")
+
+
+@sim_cli.command("receipt-paper")
+@click.argument("paper", type=click.Choice(RECEIPT_PAPER))
+def receipt_paper(paper: str) -> None:
+    sim_control(current_app).update(receipt_paper=paper)
+    click.echo(f"receipt paper: {paper}")
+
+
+@sim_cli.command("reader-fault")
+@click.argument("code")
+def reader_fault(code: str) -> None:
+    """Make the next card read fail (select_failed, read_failed, timeout …)."""
+    sim_control(current_app).update(reader_fault=code)
+    click.echo(f"next read fails: {code}")
