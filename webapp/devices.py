@@ -19,7 +19,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from devices.agent import Devices
+from devices.agent import Agent, Devices, HttpTransport
 from devices.simulated.control import A4_FAULTS, RECEIPT_PAPER, SimControl
 from devices.simulated.devices import (
     ControlledIdCardReader,
@@ -169,3 +169,21 @@ def reader_fault(code: str) -> None:
     """Make the next card read fail (select_failed, read_failed, timeout …)."""
     sim_control(current_app).update(reader_fault=code)
     click.echo(f"next read fails: {code}")
+
+
+@devices_cli.command("agent")
+@click.option("--server", required=True, help="https://…/api/v1/terminal")
+@click.option("--terminal", "code", required=True, help="This terminal's code.")
+@click.option(
+    "--secret-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the terminal secret (mode 0600).",
+)
+def agent(server: str, code: str, secret_file: Path) -> None:
+    """Run the terminal agent with the configured devices until revoked."""
+    if secret_file.stat().st_mode & 0o077:
+        click.secho(f"{secret_file} must be readable by its owner only", fg="red")
+        sys.exit(1)
+    transport = HttpTransport(server, code, secret_file.read_text().strip())
+    Agent(transport, build_devices(current_app)).run()
