@@ -24,6 +24,7 @@ from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.idempotent import REPLAYED_HEADER, idempotent, key_parameter
 from mobile_api.present import application_detail, application_summary
 from mobile_api.schemas import (
+    error_responses,
     ApplicationListSchema,
     ApplicationSchema,
     CommitmentSignSchema,
@@ -31,7 +32,6 @@ from mobile_api.schemas import (
     CorrectionCreateSchema,
     CorrectionSchema,
     DraftCreateSchema,
-    ErrorSchema,
     FieldsUpdateSchema,
     FileSchema,
     ReviewRequestSchema,
@@ -47,22 +47,11 @@ blp.before_request(require_login)
 ONE = "/applications/<string:application_id>"
 
 
-def _errors(*statuses: int):  # type: ignore[no-untyped-def]
-    """Document the error answers of an operation."""
-
-    def decorate(view):  # type: ignore[no-untyped-def]
-        for status in statuses:
-            view = blp.alt_response(status, schema=ErrorSchema)(view)
-        return view
-
-    return decorate
-
-
 @blp.route("/applications")
 class Applications(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, ApplicationListSchema)
-    @_errors(401)
+    @error_responses(blp, 401)
     @authenticated
     def get(self, caller: Caller) -> dict[str, Any]:
         """我的办件（含草稿），最新的在前"""
@@ -76,7 +65,7 @@ class Applications(MethodView):
     @idempotent(required=False)
     @blp.arguments(DraftCreateSchema)
     @blp.response(201, ApplicationSchema, headers=REPLAYED_HEADER)
-    @_errors(401, 403, 404, 409, 422, 503)
+    @error_responses(blp, 401, 403, 404, 409, 422, 503)
     @authenticated
     def post(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
         """新建草稿：自动预填共享数据，自动关联电子证照"""
@@ -96,7 +85,7 @@ class Applications(MethodView):
 class OneApplication(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, ApplicationSchema)
-    @_errors(401, 404)
+    @error_responses(blp, 401, 404)
     @authenticated
     def get(self, application_id: str, caller: Caller) -> dict[str, Any]:
         """办件详情：状态历史、使用了哪些数据、来自哪个部门"""
@@ -105,7 +94,7 @@ class OneApplication(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(FieldsUpdateSchema)
     @blp.response(200, ApplicationSchema)
-    @_errors(400, 401, 404, 409, 422)
+    @error_responses(blp, 400, 401, 404, 409, 422)
     @authenticated
     def patch(
         self, body: dict[str, Any], application_id: str, caller: Caller
@@ -120,7 +109,7 @@ class OneApplication(MethodView):
 @blp.doc(security=BEARER)
 @blp.arguments(UploadSchema, location="files")
 @blp.response(201, FileSchema)
-@_errors(401, 404, 409, 413, 415, 422)
+@error_responses(blp, 401, 404, 409, 413, 415, 422)
 @authenticated
 def upload_material(
     files: dict[str, Any], application_id: str, material_code: str, caller: Caller
@@ -168,7 +157,7 @@ class UploadFile(MethodView):
         content_type="image/jpeg",
         description="上传的文件（已清洗），作为附件下载",
     )
-    @_errors(401, 404)
+    @error_responses(blp, 401, 404)
     @authenticated
     def get(self, application_id: str, upload_id: str, caller: Caller) -> Response:
         """下载已上传的材料"""
@@ -186,7 +175,7 @@ class UploadFile(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(204)
-    @_errors(401, 404, 409)
+    @error_responses(blp, 401, 404, 409)
     @authenticated
     def delete(self, application_id: str, upload_id: str, caller: Caller) -> None:
         """删除草稿中已上传的一页材料"""
@@ -198,7 +187,7 @@ class UploadFile(MethodView):
 class Commitment(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, CommitmentTextSchema)
-    @_errors(401, 404, 409)
+    @error_responses(blp, 401, 404, 409)
     @authenticated
     def get(self, application_id: str, caller: Caller) -> dict[str, Any]:
         """告知承诺书全文及其摘要（签署时回传摘要）"""
@@ -209,7 +198,7 @@ class Commitment(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(CommitmentSignSchema)
     @blp.response(201, ApplicationSchema)
-    @_errors(401, 404, 409, 415, 422)
+    @error_responses(blp, 401, 404, 409, 415, 422)
     @authenticated
     def post(
         self, body: dict[str, Any], application_id: str, caller: Caller
@@ -249,7 +238,7 @@ def _signature(encoded: str | None) -> bytes | None:
     ApplicationSchema,
     headers=REPLAYED_HEADER,
 )
-@_errors(400, 401, 404, 409, 422)
+@error_responses(blp, 400, 401, 404, 409, 422)
 @authenticated
 def submit(application_id: str, caller: Caller) -> dict[str, Any]:
     """提交申请（须带 Idempotency-Key 请求头；重复提交返回首次结果）"""
@@ -269,7 +258,7 @@ def submit(application_id: str, caller: Caller) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 @blp.arguments(CorrectionCreateSchema)
 @blp.response(201, CorrectionSchema)
-@_errors(401, 404, 422)
+@error_responses(blp, 401, 404, 422)
 @authenticated
 def request_correction(
     body: dict[str, Any], application_id: str, caller: Caller
@@ -297,7 +286,7 @@ def request_correction(
 @blp.doc(security=BEARER)
 @blp.arguments(ReviewRequestSchema)
 @blp.response(201, ReviewTaskSchema)
-@_errors(401, 404, 409, 422)
+@error_responses(blp, 401, 404, 409, 422)
 @authenticated
 def request_review(
     body: dict[str, Any], application_id: str, caller: Caller

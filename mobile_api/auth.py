@@ -25,6 +25,7 @@ from govcore.identity import (
 )
 from govcore.privacy import mask_id_number, mask_name
 from mobile_api.schemas import (
+    error_responses,
     DevLoginSchema,
     ErrorSchema,
     MiniProgramLoginSchema,
@@ -108,7 +109,7 @@ def _user(session: UserSession) -> dict[str, Any]:
 @blp.route("/auth/dev-login", methods=["POST"])
 @blp.arguments(DevLoginSchema)
 @blp.response(201, TokenSchema)
-@blp.alt_response(401, schema=ErrorSchema)
+@error_responses(blp, 401)
 @blp.alt_response(404, schema=ErrorSchema, description="开发登录未启用")
 def dev_login(credentials: dict[str, Any]) -> dict[str, Any]:
     """开发登录：以身份证号和姓名登录（仅演示与测试环境）"""
@@ -118,8 +119,7 @@ def dev_login(credentials: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/auth/miniprogram-login", methods=["POST"])
 @blp.arguments(MiniProgramLoginSchema)
 @blp.response(201, TokenSchema)
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(503, schema=ErrorSchema)
+@error_responses(blp, 401, 503)
 def miniprogram_login(credentials: dict[str, Any]) -> dict[str, Any]:
     """小程序登录：用 wx.login 的一次性 code 换取登录令牌（实名）"""
     return _login("miniprogram", credentials)
@@ -129,7 +129,7 @@ def miniprogram_login(credentials: dict[str, Any]) -> dict[str, Any]:
 class Logout(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(204)
-    @blp.alt_response(401, schema=ErrorSchema)
+    @error_responses(blp, 401)
     def post(self) -> None:
         """退出登录：令牌立即失效"""
         session = current_session()
@@ -141,7 +141,7 @@ class Logout(MethodView):
 class Me(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, UserSchema)
-    @blp.alt_response(401, schema=ErrorSchema)
+    @error_responses(blp, 401)
     def get(self) -> dict[str, Any]:
         """当前登录用户（已脱敏）"""
         return _user(current_session())

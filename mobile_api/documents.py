@@ -13,7 +13,7 @@ from govcore.applications import Caller
 from govcore.certificates import delivery, verification
 from govcore.clock import local_date, utcnow
 from mobile_api.auth import BEARER, authenticated, require_login
-from mobile_api.schemas import DocumentListSchema, ErrorSchema
+from mobile_api.schemas import DocumentListSchema, error_responses
 from mobile_api.services import documents, file_store
 
 blp = Blueprint(
@@ -30,8 +30,7 @@ ONE = "/applications/<string:application_id>/documents"
 class Documents(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, DocumentListSchema)
-    @blp.alt_response(401, schema=ErrorSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @error_responses(blp, 401, 404)
     @authenticated
     def get(self, application_id: str, caller: Caller) -> dict[str, Any]:
         """本办件的结果文书"""
@@ -63,8 +62,7 @@ class Documents(MethodView):
 class DocumentPdf(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, content_type="application/pdf", description="加盖电子签章的 PDF")
-    @blp.alt_response(401, schema=ErrorSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @error_responses(blp, 401, 404)
     @authenticated
     def get(self, application_id: str, document_id: str, caller: Caller) -> Response:
         """下载结果文书（PDF，加盖电子签章，可扫码核验）"""

@@ -14,8 +14,8 @@ from govcore.errors import ConflictError
 from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.present import application_detail
 from mobile_api.schemas import (
+    error_responses,
     ApplicationSchema,
-    ErrorSchema,
     HandoffClaimSchema,
     HandoffSchema,
 )
@@ -27,9 +27,7 @@ blp.before_request(require_login)
 @blp.route("/applications/<string:application_id>/handoff", methods=["POST"])
 @blp.doc(security=BEARER)
 @blp.response(201, HandoffSchema)
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
+@error_responses(blp, 401, 404, 409)
 @authenticated
 def create_handoff(application_id: str, caller: Caller) -> dict[str, Any]:
     """生成一次性续办码（5分钟内有效），终端以二维码显示"""
@@ -50,9 +48,7 @@ def create_handoff(application_id: str, caller: Caller) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 @blp.arguments(HandoffClaimSchema)
 @blp.response(200, ApplicationSchema)
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
+@error_responses(blp, 401, 404, 422)
 @authenticated
 def claim_handoff(body: dict[str, Any], caller: Caller) -> dict[str, Any]:
     """手机扫码后继续办理终端上的草稿（终端会话随即结束）"""

@@ -12,7 +12,7 @@ from govcore.catalog.search import search_items
 from govcore.clock import local_date, utcnow
 from mobile_api.present import item_detail, item_summary
 from mobile_api.schemas import (
-    ErrorSchema,
+    error_responses,
     ItemDetailSchema,
     ItemListSchema,
     ItemQuerySchema,
@@ -39,7 +39,7 @@ def list_items(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/items/<string:code>")
 @blp.response(200, ItemDetailSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@error_responses(blp, 404)
 def get_item(code: str) -> dict[str, Any]:
     """办事指南：条件、材料、时限、收费、渠道"""
     return item_detail(catalog.get_item_version(code, on=local_date(utcnow())))

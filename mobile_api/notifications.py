@@ -12,7 +12,7 @@ from govcore.applications import Caller
 from govcore.clock import utcnow
 from govcore.notifications import InboxItem
 from mobile_api.auth import BEARER, authenticated, require_login
-from mobile_api.schemas import ErrorSchema
+from mobile_api.schemas import error_responses
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="消息中心")
 blp.before_request(require_login)
@@ -61,7 +61,7 @@ def _out(item: InboxItem) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 @blp.arguments(NotificationQuerySchema, location="query")
 @blp.response(200, NotificationListSchema)
-@blp.alt_response(401, schema=ErrorSchema)
+@error_responses(blp, 401)
 @authenticated
 def list_notifications(query: dict[str, Any], caller: Caller) -> dict[str, Any]:
     """我的消息：最新的在前，含已读/未读"""
@@ -75,8 +75,7 @@ def list_notifications(query: dict[str, Any], caller: Caller) -> dict[str, Any]:
 @blp.route("/notifications/<string:notification_id>/read", methods=["POST"])
 @blp.doc(security=BEARER)
 @blp.response(200, NotificationSchema)
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@error_responses(blp, 401, 404)
 @authenticated
 def mark_read(notification_id: str, caller: Caller) -> dict[str, Any]:
     """标记为已读"""

@@ -13,7 +13,7 @@ from govcore.clock import local_date, utcnow
 from govcore.decisions import proactive
 from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.present import application_detail
-from mobile_api.schemas import ApplicationSchema, ErrorSchema
+from mobile_api.schemas import ApplicationSchema, error_responses
 from mobile_api.services import calendar, data_source, documents
 
 blp = Blueprint("offers", __name__, url_prefix="/api/v1", description="免申即享")
@@ -36,7 +36,7 @@ class OfferListSchema(Schema):
 @blp.route("/offers")
 @blp.doc(security=BEARER)
 @blp.response(200, OfferListSchema)
-@blp.alt_response(401, schema=ErrorSchema)
+@error_responses(blp, 401)
 @authenticated
 def list_offers(caller: Caller) -> dict[str, Any]:
     """系统主动推送给我的服务（免申即享）"""
@@ -60,9 +60,7 @@ def list_offers(caller: Caller) -> dict[str, Any]:
 @blp.route("/offers/<string:offer_id>/accept", methods=["POST"])
 @blp.doc(security=BEARER)
 @blp.response(201, ApplicationSchema)
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
+@error_responses(blp, 401, 404, 409)
 @authenticated
 def accept_offer(offer_id: str, caller: Caller) -> dict[str, Any]:
     """一键确认：系统自动填表、提交并审批"""

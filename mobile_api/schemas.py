@@ -28,6 +28,18 @@ class ErrorSchema(Schema):
     )
 
 
+def error_responses(blp, *statuses: int):  # type: ignore[no-untyped-def]
+    """Document the error answers (one :class:`ErrorSchema`) of an operation of
+    flask-smorest blueprint ``blp``: ``@error_responses(blp, 401, 404)``."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        for status in statuses:
+            view = blp.alt_response(status, schema=ErrorSchema)(view)
+        return view
+
+    return decorate
+
+
 # --------------------------------------------------------------- auth
 
 

@@ -26,8 +26,8 @@ from mobile_api.present import (
 )
 from mobile_api.services import documents
 from mobile_api.schemas import (
+    error_responses,
     DecisionSchema,
-    ErrorSchema,
     ReviewDecisionSchema,
     RevocationSchema,
     RevokedSchema,
@@ -70,15 +70,6 @@ def current_account() -> StaffAccount:
     return g.staff_session.account
 
 
-def _errors(*statuses: int):  # type: ignore[no-untyped-def]
-    def decorate(view):  # type: ignore[no-untyped-def]
-        for status in statuses:
-            view = blp.alt_response(status, schema=ErrorSchema)(view)
-        return view
-
-    return decorate
-
-
 def _staff(account: StaffAccount) -> dict[str, Any]:
     return {
         "username": account.username,
@@ -108,7 +99,7 @@ def _task(task: ReviewTask) -> dict[str, Any]:
 @blp.route("/login", methods=["POST"])
 @blp.arguments(StaffLoginSchema)
 @blp.response(201, StaffTokenSchema)
-@_errors(401, 429)
+@error_responses(blp, 401, 429)
 def login(credentials: dict[str, Any]) -> dict[str, Any]:
     """工作人员登录：用户名、密码和动态口令（TOTP）三者皆须正确"""
     token, session = staff.login(
@@ -128,7 +119,7 @@ def login(credentials: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/logout", methods=["POST"])
 @blp.doc(security=STAFF_BEARER)
 @blp.response(204)
-@_errors(401)
+@error_responses(blp, 401)
 def logout() -> None:
     """退出登录：令牌立即失效"""
     staff.logout(g.staff_session, now=utcnow())
@@ -138,7 +129,7 @@ def logout() -> None:
 class Me(MethodView):
     @blp.doc(security=STAFF_BEARER)
     @blp.response(200, StaffSchema)
-    @_errors(401)
+    @error_responses(blp, 401)
     def get(self) -> dict[str, Any]:
         """当前工作人员"""
         return _staff(current_account())
@@ -149,7 +140,7 @@ class ReviewTasks(MethodView):
     @blp.doc(security=STAFF_BEARER)
     @blp.arguments(TaskQuerySchema, location="query")
     @blp.response(200, StaffTaskListSchema)
-    @_errors(401, 403)
+    @error_responses(blp, 401, 403)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """审核任务：本部门的待办（或已办）任务，最早到期的在前"""
         tasks = staff.review_desk.visible_tasks(current_account(), **query)
@@ -160,7 +151,7 @@ class ReviewTasks(MethodView):
 class ReviewTaskDetail(MethodView):
     @blp.doc(security=STAFF_BEARER)
     @blp.response(200, StaffTaskDetailSchema)
-    @_errors(401, 403, 404)
+    @error_responses(blp, 401, 403, 404)
     def get(self, task_id: str) -> dict[str, Any]:
         """审核任务详情：办件、系统核验的每项条件及比对数据"""
         task = staff.review_desk.get_task(current_account(), task_id)
@@ -176,7 +167,7 @@ class ReviewTaskDetail(MethodView):
 @blp.doc(security=STAFF_BEARER)
 @blp.arguments(RevocationSchema)
 @blp.response(200, RevokedSchema)
-@_errors(401, 403, 404, 409, 422)
+@error_responses(blp, 401, 403, 404, 409, 422)
 def revoke(body: dict[str, Any], number: str) -> dict[str, Any]:
     """撤销本部门出具的证照或批文（核验页随即显示“已撤销”）"""
     document = staff.document_desk.revoke(
@@ -194,7 +185,7 @@ def revoke(body: dict[str, Any], number: str) -> dict[str, Any]:
 @blp.doc(security=STAFF_BEARER)
 @blp.arguments(ReviewDecisionSchema)
 @blp.response(200, DecisionSchema)
-@_errors(401, 403, 404, 409, 422)
+@error_responses(blp, 401, 403, 404, 409, 422)
 def decide(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """作出审核决定：批准，或写明理由不予批准"""
     decision = staff.review_desk.decide(

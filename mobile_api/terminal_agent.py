@@ -21,8 +21,8 @@ from govcore.db import db
 from govcore.errors import AuthenticationError
 from mobile_api.services import documents, file_store
 from mobile_api.schemas import (
+    error_responses,
     CommandQuerySchema,
-    ErrorSchema,
     TerminalCommandListSchema,
     TerminalEventResultSchema,
     TerminalEventSchema,
@@ -51,9 +51,7 @@ def authenticate_terminal() -> None:
 @blp.doc(security=TERMINAL_AUTH)
 @blp.arguments(TerminalEventSchema)
 @blp.response(200, TerminalEventResultSchema)
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
+@error_responses(blp, 401, 404, 422)
 def post_event(event: dict[str, Any]) -> dict[str, Any]:
     """上报事件（心跳、设备状态、插卡/拔卡、扫描完成、打印结果）"""
     outcome = terminals.record_event(g.terminal, now=utcnow(), **event)
@@ -65,7 +63,7 @@ def post_event(event: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=TERMINAL_AUTH)
 @blp.arguments(CommandQuerySchema, location="query")
 @blp.response(200, TerminalCommandListSchema)
-@blp.alt_response(401, schema=ErrorSchema)
+@error_responses(blp, 401)
 def get_commands(query: dict[str, Any]) -> dict[str, Any]:
     """领取指令（长轮询）"""
     deadline = time.monotonic() + query["wait"]
@@ -94,8 +92,7 @@ def get_commands(query: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/documents/<string:document_id>/pdf", methods=["GET"])
 @blp.doc(security=TERMINAL_AUTH)
 @blp.response(200, content_type="application/pdf", description="待打印的文书")
-@blp.alt_response(401, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@error_responses(blp, 401, 404)
 def document_pdf(document_id: str) -> Response:
     """取回指令要求打印的文书（仅限本终端的打印指令所指的文书）"""
     document = terminals.document_to_print(g.terminal, document_id)

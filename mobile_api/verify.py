@@ -16,7 +16,11 @@ from flask_smorest import Blueprint
 from govcore.certificates import verification
 from govcore.clock import local_date, utcnow
 from govcore.errors import UnsupportedMediaError, ValidationError
-from mobile_api.schemas import ErrorSchema, PdfCheckSchema, VerificationSchema
+from mobile_api.schemas import (
+    PdfCheckSchema,
+    VerificationSchema,
+    error_responses,
+)
 from mobile_api.services import documents
 
 blp = Blueprint(
@@ -28,8 +32,7 @@ MAX_PDF_BYTES = 5 * 1024 * 1024
 @blp.route("/<string:token>")
 class Verify(MethodView):
     @blp.response(200, VerificationSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(429, schema=ErrorSchema)
+    @error_responses(blp, 404, 429)
     def get(self, token: str) -> dict[str, Any]:
         """核验文书：真伪与状态（扫码所得令牌）"""
         result = verification.verify(
@@ -48,10 +51,7 @@ class Verify(MethodView):
     }
 )
 @blp.response(200, PdfCheckSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(415, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
-@blp.alt_response(429, schema=ErrorSchema)
+@error_responses(blp, 404, 415, 422, 429)
 def check_document(token: str) -> dict[str, Any]:
     """核验手中的 PDF：电子签章是否完好、是否与出具的文件一致"""
     if request.mimetype != "application/pdf":

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from govcore.db import db
+from tests.components import unavailable
 from webapp import create_app
 
 # Uploads made by tests go to a throw-away folder, never into instance/.
@@ -29,7 +30,6 @@ UPLOAD_ROOT = tempfile.mkdtemp(prefix="miaopi-test-uploads-")
 # Document-signing keys and the local CA, made once per test session.
 KEYS_ROOT = tempfile.mkdtemp(prefix="miaopi-test-keys-")
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = date(2026, 11, 28)
 
 
@@ -65,9 +65,7 @@ def require_postgres() -> None:
         message = (
             f"PostgreSQL at {engine.url.render_as_string()} unavailable: {exc.orig}"
         )
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        unavailable(message)
     finally:
         engine.dispose()
 
@@ -167,14 +165,3 @@ def client(app: Flask):
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
-
-
-def require_tool(name: str, package: str) -> str:
-    """The path of command ``name``; skip without it (fail in CI)."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is missing (Debian package {package})"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return path

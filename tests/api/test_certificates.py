@@ -29,7 +29,8 @@ from govcore.errors import ConflictError
 from govcore.notifications import OutboxMessage
 from tests.api.conftest import PERSON, create_draft, dev_login
 from tests.api.test_staff_reviews import make_account, staff_login
-from tests.conftest import make_test_app, require_tool
+from tests.components import require_tool
+from tests.conftest import make_test_app
 
 CHEN = PERSON["陈伯"]
 

@@ -23,7 +23,7 @@ from devices.printers.cups_printer import (
     split_reason,
 )
 from govcore.ports import DeviceError, DeviceState, PrintJob, PrintJobState
-from tests.conftest import IN_CI, require_tool
+from tests.components import require_tool, unavailable
 from tests.devices.cups_harness import CupsServer, can_run_cupsd, wait_for
 
 # ------------------------------------------------- attributes, no server
@@ -97,9 +97,7 @@ def require_cupsd() -> None:
     require_tool("lpadmin", "cups-client")
     reason = can_run_cupsd()
     if reason is not None:
-        if IN_CI:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        unavailable(reason)
 
 
 @pytest.fixture(scope="module")

@@ -27,17 +27,11 @@ from devices.scanning import sane_scanner
 from devices.scanning.pipeline import ScanLimits, pages_to_pdf
 from devices.scanning.sane_scanner import SaneScanner
 from govcore.ports import DeviceError, DeviceState, ScannedPage
-from tests.conftest import IN_CI, require_tool
+from tests.components import require_tool, unavailable
 
 COLOUR = {"test_picture": "Color pattern"}
 ADF = "Automatic Document Feeder"
 A4_POINTS = (595.28, 841.89)
-
-
-def _unavailable(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,7 @@ def sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     try:
         import sane  # noqa: F401
     except ImportError as exc:
-        _unavailable(
+        unavailable(
             f"python-sane is not importable ({exc}); it builds against the "
             "Debian package libsane-dev, the backends are in libsane1"
         )
@@ -58,7 +52,7 @@ def sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         patch.setenv("SANE_CONFIG_DIR", str(config))
         status = SaneScanner("test:0").status()
         if not status.usable:
-            _unavailable(
+            unavailable(
                 "the SANE test backend does not answer (Debian package libsane1; "
                 f"was sane.init() called before SANE_CONFIG_DIR was set?): "
                 f"{status.message}"

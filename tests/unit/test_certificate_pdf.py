@@ -8,9 +8,7 @@ skips these tests on a developer's machine and fails them in CI.
 from __future__ import annotations
 
 import importlib
-import os
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 from datetime import date
@@ -28,7 +26,7 @@ from govcore.certificates.document import (
 from govcore.certificates.fonts import CJK_FONT_PATH, FontMissingError, cjk_font
 from govcore.certificates.pdf import render_pdf
 
-IN_CI = os.environ.get("CI", "").lower() == "true"  # as in tests/conftest.py
+from tests.components import require, require_tool, unavailable
 
 FULL_ID = "440507194401150010"
 MASKED_ID = "4405**********0010"
@@ -36,27 +34,11 @@ DEPARTMENT = "汕头市龙湖区政务服务数据管理局"
 VERIFY_URL = "https://zwfw.longhu.gov.cn/verify/7QZK3M4XWN2PJ5RB8TYVHC6D"
 
 
-def require(available: bool, what: str) -> None:
-    """Skip when ``what`` is missing, except in CI, where it is a failure."""
-    if available:
-        return
-    message = f"{what} is not available"
-    if IN_CI:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    require(path is not None, f"{name} (Debian package poppler-utils)")
-    return path
-
-
 def require_module(name: str, what: str):
     try:
         return importlib.import_module(name)
     except ImportError:
-        require(False, what)
+        unavailable(f"{what} is not available")
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +93,9 @@ def test_pdf_dates_are_the_issue_date_not_the_clock():
 
 
 def test_only_font_is_the_embedded_wenquanyi_subset(pdf_file: Path):
-    listing = run(require_tool("pdffonts"), str(pdf_file)).splitlines()[2:]
+    listing = run(
+        require_tool("pdffonts", "poppler-utils"), str(pdf_file)
+    ).splitlines()[2:]
     assert listing, "no font listed"
     for line in listing:
         # name type encoding emb sub uni object generation
@@ -121,7 +105,9 @@ def test_only_font_is_the_embedded_wenquanyi_subset(pdf_file: Path):
 
 
 def test_text_shows_title_department_and_masked_id_only(pdf_file: Path):
-    text = run(require_tool("pdftotext"), "-enc", "UTF-8", str(pdf_file), "-")
+    text = run(
+        require_tool("pdftotext", "poppler-utils"), "-enc", "UTF-8", str(pdf_file), "-"
+    )
     assert "居住证明" in text
     assert DEPARTMENT in text
     assert MASKED_ID in text
@@ -137,7 +123,7 @@ def test_qr_code_decodes_to_the_verify_url(pdf_file: Path, tmp_path: Path):
     from PIL import Image
 
     stem = tmp_path / "page"
-    pdftoppm = require_tool("pdftoppm")
+    pdftoppm = require_tool("pdftoppm", "poppler-utils")
     run(pdftoppm, "-r", "150", "-png", "-singlefile", str(pdf_file), str(stem))
     with Image.open(f"{stem}.png") as page:
         results = zxingcpp.read_barcodes(page)
@@ -161,7 +147,9 @@ def test_long_content_flows_onto_more_pages_and_keeps_every_value(
         content = replace(content, notes=())
     path = tmp_path / "long.pdf"
     path.write_bytes(render_pdf(content))
-    text = run(require_tool("pdftotext"), "-enc", "UTF-8", str(path), "-")
+    text = run(
+        require_tool("pdftotext", "poppler-utils"), "-enc", "UTF-8", str(path), "-"
+    )
     pages = text.rstrip("\f").split("\f")
     assert len(pages) >= 2
     assert "字段0" in pages[0]  # the table starts under the title
@@ -189,7 +177,9 @@ def test_other_kinds_render(kind: DocumentKind, title: str, label: str, tmp_path
     content = make_content(kind=kind, title=title, valid_until=None, notes=notes)
     path = tmp_path / "doc.pdf"
     path.write_bytes(render_pdf(content))
-    text = run(require_tool("pdftotext"), "-enc", "UTF-8", str(path), "-")
+    text = run(
+        require_tool("pdftotext", "poppler-utils"), "-enc", "UTF-8", str(path), "-"
+    )
     assert title in text
     assert f"{label}：LH-JZZM-2026-000123" in text
     assert "行政复议" in text

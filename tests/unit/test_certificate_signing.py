@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import stat
 from datetime import date, datetime, timezone
@@ -34,7 +33,8 @@ from govcore.certificates.signing import (
     load_key_ring,
 )
 
-IN_CI = os.environ.get("CI", "").lower() == "true"  # as in tests/conftest.py
+from tests.components import require
+
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
 BUREAU = "汕头市龙湖区政务服务数据管理局"
 
@@ -48,11 +48,7 @@ def ca() -> LocalCa:
 
 @pytest.fixture(scope="module")
 def unsigned_pdf() -> bytes:
-    if not CJK_FONT_PATH.is_file():
-        message = f"{CJK_FONT_PATH} (fonts-wqy-zenhei) is not available"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    require(CJK_FONT_PATH.is_file(), f"{CJK_FONT_PATH} (fonts-wqy-zenhei) missing")
     content = DocumentContent(
         kind=DocumentKind.CERTIFICATE,
         title="居住证明",
