@@ -22,6 +22,7 @@ from govcore.certificates.receipt import (
     Text,
     Ticket,
     TicketElement,
+    ticket_from_json,
 )
 from govcore.errors import GovCoreError
 
@@ -48,6 +49,7 @@ __all__ = [
     "Text",
     "Ticket",
     "TicketElement",
+    "ticket_from_json",
 ]
 
 
@@ -148,6 +150,9 @@ class PhotoDecoder(abc.ABC):
 
         :raise DeviceError: when the library is missing or refuses the data.
         """
+
+    def status(self) -> DeviceStatus:
+        return DeviceStatus(DeviceState.UNKNOWN)
 
 
 # -------------------------------------------------------------- printers

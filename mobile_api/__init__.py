@@ -17,6 +17,14 @@ from mobile_api.schemas import ErrorSchema
 class MobileApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
+    def __init__(self, *args, **kwargs) -> None:
+        self.blueprints: list = []
+        super().__init__(*args, **kwargs)
+
+    def register_blueprint(self, blp, **options) -> None:
+        super().register_blueprint(blp, **options)
+        self.blueprints.append(blp)
+
     def _register_error_handlers(self) -> None:
         """Leave error rendering to the application's handlers (one shape)."""
 

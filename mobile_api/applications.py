@@ -10,14 +10,14 @@ import base64
 import binascii
 from typing import Any
 
-from flask import Response, current_app, url_for
+from flask import Response, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import applications as apps
 from govcore import decisions
 from govcore.applications.access import actor_label
-from govcore.applications import Caller, Principal, UploadLimits
+from govcore.applications import Caller, Principal
 from govcore.clock import utcnow
 from govcore.errors import ValidationError
 from mobile_api.auth import BEARER, authenticated, require_login
@@ -38,7 +38,13 @@ from mobile_api.schemas import (
     ReviewTaskSchema,
     UploadSchema,
 )
-from mobile_api.services import calendar, data_source, documents, file_store
+from mobile_api.services import (
+    calendar,
+    data_source,
+    documents,
+    file_store,
+    upload_limits,
+)
 
 blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1", description="办件：秒报全流程"
@@ -121,7 +127,6 @@ def upload_material(
         data = file.read()
     finally:
         file.close()  # werkzeug's spooled temporary file
-    config = current_app.config
     record = apps.add_upload(
         application,
         material_code,
@@ -132,9 +137,7 @@ def upload_material(
         calendar=calendar(),
         documents=documents(),
         now=utcnow(),
-        limits=UploadLimits(
-            max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
-        ),
+        limits=upload_limits(),
     )
     return {
         "id": record.public_id,

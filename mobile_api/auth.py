@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import notifications
 from govcore.applications import Caller, ChannelKind

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import applications as apps
 from govcore.applications import Caller

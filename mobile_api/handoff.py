@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import applications as apps
 from govcore.applications import Caller, ChannelKind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import catalog
 from govcore.catalog import Category, Channel

@@ -570,3 +570,23 @@ class TerminalCommandSchema(Schema):
 
 class TerminalCommandListSchema(Schema):
     commands = fields.List(fields.Nested(TerminalCommandSchema))
+
+
+class TicketQuerySchema(Schema):
+    width_mm = fields.Integer(
+        load_default=80,
+        validate=validate.OneOf([58, 80]),
+        metadata=_desc("小票纸宽度（毫米）"),
+    )
+
+
+class TicketSchema(Schema):
+    width_mm = fields.Integer()
+    elements = fields.List(
+        fields.Dict(),
+        metadata=_desc("text / rule / qr / feed / cut，按顺序打印"),
+    )
+
+
+class ScanPageResultSchema(Schema):
+    pages = fields.Integer(metadata=_desc("本次扫描已收到的页数"))

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import current_app
 
-from govcore.certificates.issuance import DocumentServices
+from govcore.applications import UploadLimits
+from govcore.certificates.issuance import DocumentServices, available
 from govcore.datahub import DataSource
-from govcore.errors import UnavailableError
 from govcore.filestore import FileStore
 from govcore.workdays import WorkCalendar
 
@@ -31,9 +31,11 @@ def identity_providers() -> dict[str, Any]:
 
 def documents() -> DocumentServices:
     """:raise UnavailableError: when the signing keys are not installed."""
-    services = current_app.extensions["miaopi.documents"]
-    if services is None:
-        raise UnavailableError(
-            "电子文书签发服务暂不可用，请到窗口办理（no signing key）"
-        )
-    return services
+    return available(current_app.extensions["miaopi.documents"])
+
+
+def upload_limits() -> UploadLimits:
+    config = current_app.config
+    return UploadLimits(
+        max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import decisions, staff
 from govcore.clock import local_date, utcnow

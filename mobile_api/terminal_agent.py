@@ -12,20 +12,25 @@ import time
 from typing import Any
 
 from flask import Response, g, request
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore import terminals
 from govcore.certificates import delivery
 from govcore.clock import utcnow
 from govcore.db import db
 from govcore.errors import AuthenticationError
-from mobile_api.services import documents, file_store
+from govcore.certificates.receipt import ticket_to_json
+from mobile_api.services import documents, file_store, upload_limits
 from mobile_api.schemas import (
     error_responses,
     CommandQuerySchema,
+    ScanPageResultSchema,
     TerminalCommandListSchema,
     TerminalEventResultSchema,
     TerminalEventSchema,
+    TicketQuerySchema,
+    TicketSchema,
+    UploadSchema,
 )
 
 blp = Blueprint(
@@ -98,3 +103,33 @@ def document_pdf(document_id: str) -> Response:
     document = terminals.document_to_print(g.terminal, document_id)
     pdf = delivery.document_pdf(document, services=documents(), store=file_store())
     return Response(pdf, mimetype="application/pdf")
+
+
+@blp.route("/documents/<string:document_id>/ticket", methods=["GET"])
+@blp.doc(security=TERMINAL_AUTH)
+@blp.arguments(TicketQuerySchema, location="query")
+@blp.response(200, TicketSchema)
+@error_responses(blp, 401, 404, 422)
+def document_ticket(query: dict[str, Any], document_id: str) -> dict[str, Any]:
+    """取回指令要求打印的小票内容（办件编号、结果、核验二维码；不含个人信息）"""
+    document = terminals.document_to_print(g.terminal, document_id)
+    return ticket_to_json(delivery.ticket_for(document, width_mm=query["width_mm"]))
+
+
+@blp.route("/commands/<string:command_id>/pages", methods=["POST"])
+@blp.doc(security=TERMINAL_AUTH)
+@blp.arguments(UploadSchema, location="files")
+@blp.response(201, ScanPageResultSchema)
+@error_responses(blp, 401, 404, 409, 413, 415, 422)
+def scan_page(files: dict[str, Any], command_id: str) -> dict[str, Any]:
+    """上传扫描指令的一页（JPEG/PNG；服务器重新编码并去除元数据）"""
+    file = files["file"]
+    try:
+        data = file.read()
+    finally:
+        file.close()
+    pages = terminals.add_scan_page(
+        g.terminal, command_id, data, store=file_store(), limits=upload_limits()
+    )
+    db.session.commit()
+    return {"pages": pages}

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from govcore.certificates import verification
 from govcore.clock import local_date, utcnow

@@ -20,7 +20,7 @@ from govcore.identity import DevIdentityProvider, IdentityProvider, claim_login_
 from govcore.identity.miniprogram import MiniProgramProvider, MiniProgramSettings
 from govcore.workdays import load_calendar
 from webapp.documents import document_services
-from webapp.extensions import make_limiter, migrate
+from webapp.extensions import csrf, make_limiter, migrate
 from webapp.config import (
     BASE_DIR,
     CONFIGS,
@@ -106,6 +106,7 @@ def load_config(app: Flask, config: ConfigArg) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database and build the shared-data source."""
     db.init_app(app)
+    csrf.init_app(app)
     migrate.init_app(
         app,
         db,
@@ -139,7 +140,8 @@ def identity_providers(config: Mapping[str, Any]) -> dict[str, IdentityProvider]
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register the edges: health, kiosk, mobile API and back office."""
+    """Register the edges: health, kiosk, mobile API and back office (and, in
+    the standalone demo with simulated devices, the simulator control panel)."""
     import backoffice
     import kiosk_app
     import mobile_api
@@ -149,7 +151,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(kiosk_app.bp)
-    mobile_api.init_app(app)
+    api = mobile_api.init_app(app)
+    for blueprint in api.blueprints:  # bearer tokens, no cookies: nothing to forge
+        csrf.exempt(blueprint)
     app.register_blueprint(backoffice.bp)
     app.register_blueprint(verify_pages.bp)
     verify_limit = make_limiter(app).shared_limit(
@@ -157,6 +161,10 @@ def register_blueprints(app: Flask) -> None:
     )
     verify_limit(verify_pages.bp)
     verify_limit(mobile_api.verify.blp)
+    if app.config["ROLE"] == "standalone" and app.config["DEVICES"] == "simulated":
+        from webapp import sim_panel  # the demo's device switches, nowhere else
+
+        app.register_blueprint(sim_panel.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

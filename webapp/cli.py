@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -19,7 +20,7 @@ from govcore.datahub import SubjectDirectory
 from govcore import decisions
 from govcore.decisions import proactive
 from govcore.decisions.dry_run import dry_run
-from govcore.certificates.issuance import DocumentServices
+from govcore.certificates.issuance import DocumentServices, available
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
 from govcore.errors import GovCoreError
@@ -33,13 +34,13 @@ rules_cli = AppGroup("rules", help="Rules (秒批): check, proactive grants, dry
 
 
 def documents() -> DocumentServices:
-    services = current_app.extensions["miaopi.documents"]
-    if services is None:
-        fail(GovCoreError("document signing keys are not installed (see logs)"))
-    return services
+    try:
+        return available(current_app.extensions["miaopi.documents"])
+    except GovCoreError as error:
+        fail(error)
 
 
-def fail(error: GovCoreError) -> None:
+def fail(error: GovCoreError) -> NoReturn:
     click.secho(error.message, fg="red", err=True)
     sys.exit(1)
 

@@ -72,12 +72,14 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Kiosk devices (docs/devices.md): "simulated" or "real" (DEVICE_* settings).
     DEVICES = "simulated"
-    DEVICE_ID_READER_PORT: str | None = None  # e.g. /dev/idreader (serial SAM)
+    DEVICE_ID_READER: str | None = None  # serial:/dev/idreader or usb:VID:PID
+    DEVICE_ID_PHOTO_LIBRARY: str | None = None  # the vendor's WLT decoder (.so)
+    DEVICE_ID_PHOTO_FUNCTION = "unpack"
     DEVICE_A4_QUEUE: str | None = None  # CUPS queue name
     DEVICE_CUPS_SERVER: str | None = None  # default: the local cupsd
-    DEVICE_RECEIPT_HOST: str | None = None  # ESC/POS over TCP, host[:9100]
+    DEVICE_RECEIPT: str | None = None  # ESC/POS: tcp:host[:9100], usb:VID:PID, serial:…
     DEVICE_RECEIPT_WIDTH_MM = 80
-    DEVICE_SCANNER: str | None = None  # SANE device name, e.g. "fujitsu:fi-7160"
+    DEVICE_SCANNER: str | None = None  # sane:<device> or camera:/dev/video0
     # The mobile API and its OpenAPI document (flask-smorest).
     API_TITLE = "miaopi 秒批秒报 mobile API"
     API_VERSION = "v1"

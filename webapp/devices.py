@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from devices.agent import Agent, Devices, HttpTransport
-from devices.simulated.control import A4_FAULTS, RECEIPT_PAPER, SimControl
+from devices.simulated.control import (
+    A4_FAULTS,
+    RECEIPT_PAPER,
+    SCAN_SAMPLES,
+    SimControl,
+)
 from devices.simulated.devices import (
     ControlledIdCardReader,
     SimulatedA4Printer,
@@ -29,7 +34,7 @@ from devices.simulated.devices import (
 )
 from govcore.clock import utcnow
 from govcore.datahub import DataSourceError
-from govcore.ports import CardType, IdCard
+from govcore.ports import CardType, IdCard, IdCardReader, Scanner
 
 devices_cli = AppGroup("devices", help="Kiosk devices (设备): check, simulate.")
 STATE_LABELS = {
@@ -59,33 +64,95 @@ def build_devices(app: Flask) -> Devices:
 
 
 def real_devices(config: Any) -> Devices:
-    """The real drivers named by ``DEVICE_*`` (imported only when configured)."""
-    devices = Devices()
-    if config.get("DEVICE_ID_READER_PORT"):
-        from devices.idcard.serial_reader import SerialIdCardReader
+    """The real drivers named by ``DEVICE_*`` (imported only when configured).
 
-        devices.reader = SerialIdCardReader(config["DEVICE_ID_READER_PORT"])
+    :raise ValueError: for a device address that names no known connection.
+    """
+    devices = Devices()
+    if config.get("DEVICE_ID_READER"):
+        devices.reader = id_card_reader(config["DEVICE_ID_READER"])
+    if config.get("DEVICE_ID_PHOTO_LIBRARY"):
+        from devices.idcard.photo import LibraryPhotoDecoder
+
+        devices.photo_decoder = LibraryPhotoDecoder(
+            config["DEVICE_ID_PHOTO_LIBRARY"],
+            function=config.get("DEVICE_ID_PHOTO_FUNCTION") or "unpack",
+        )
     if config.get("DEVICE_A4_QUEUE"):
         from devices.printers.cups_printer import CupsDocumentPrinter
 
         devices.a4_printer = CupsDocumentPrinter(
             config["DEVICE_A4_QUEUE"], server=config.get("DEVICE_CUPS_SERVER")
         )
-    if config.get("DEVICE_RECEIPT_HOST"):
-        from escpos.printer import Network
-
+    if config.get("DEVICE_RECEIPT"):
         from devices.printers.escpos_ticket import EscposReceiptPrinter
 
-        host, _, port = config["DEVICE_RECEIPT_HOST"].partition(":")
         devices.receipt_printer = EscposReceiptPrinter(
-            Network(host, port=int(port or 9100), timeout=5),
+            escpos_connection(config["DEVICE_RECEIPT"]),
             width_mm=int(config.get("DEVICE_RECEIPT_WIDTH_MM", 80)),
         )
     if config.get("DEVICE_SCANNER"):
+        devices.scanner = scanner(config["DEVICE_SCANNER"])
+    return devices
+
+
+def _address(address: str, setting: str) -> tuple[str, str]:
+    scheme, _, rest = address.partition(":")
+    if not rest:
+        raise ValueError(f"{setting}: expected <kind>:<address>, got {address!r}")
+    return scheme.lower(), rest
+
+
+def _usb_ids(rest: str, setting: str) -> tuple[int, int]:
+    try:
+        vendor, product = (int(part, 16) for part in rest.split(":"))
+    except ValueError:
+        raise ValueError(f"{setting}: expected usb:VID:PID in hex") from None
+    return vendor, product
+
+
+def id_card_reader(address: str) -> IdCardReader:
+    """``serial:/dev/idreader`` or ``usb:VID:PID`` (e.g. ``usb:0400:c35a``)."""
+    scheme, rest = _address(address, "DEVICE_ID_READER")
+    if scheme == "serial":
+        from devices.idcard.serial_reader import SerialIdCardReader
+
+        return SerialIdCardReader(rest)
+    if scheme == "usb":
+        from devices.idcard.usb_reader import UsbIdCardReader
+
+        vendor, product = _usb_ids(rest, "DEVICE_ID_READER")
+        return UsbIdCardReader(vendor_id=vendor, product_id=product)
+    raise ValueError(f"DEVICE_ID_READER: unknown kind {scheme!r} (serial, usb)")
+
+
+def escpos_connection(address: str) -> Any:
+    """``tcp:host[:port]``, ``usb:VID:PID`` or ``serial:/dev/ttyUSB0``."""
+    from escpos import printer
+
+    scheme, rest = _address(address, "DEVICE_RECEIPT")
+    if scheme == "tcp":
+        host, _, port = rest.partition(":")
+        return printer.Network(host, port=int(port or 9100), timeout=5)
+    if scheme == "usb":
+        return printer.Usb(*_usb_ids(rest, "DEVICE_RECEIPT"), timeout=5000)
+    if scheme == "serial":
+        return printer.Serial(rest, baudrate=19200, timeout=5)
+    raise ValueError(f"DEVICE_RECEIPT: unknown kind {scheme!r} (tcp, usb, serial)")
+
+
+def scanner(address: str) -> Scanner:
+    """``sane:<SANE device name>`` or ``camera:/dev/video0`` (a 高拍仪)."""
+    scheme, rest = _address(address, "DEVICE_SCANNER")
+    if scheme == "sane":
         from devices.scanning import SaneScanner
 
-        devices.scanner = SaneScanner(config["DEVICE_SCANNER"])
-    return devices
+        return SaneScanner(rest)
+    if scheme == "camera":
+        from devices.scanning.camera import DocumentCamera, V4L2Source
+
+        return DocumentCamera(V4L2Source(int(rest) if rest.isdigit() else rest))
+    raise ValueError(f"DEVICE_SCANNER: unknown kind {scheme!r} (sane, camera)")
 
 
 @devices_cli.command("check")
@@ -109,16 +176,13 @@ sim_cli = AppGroup("sim", help="Control the simulated devices (standalone).")
 devices_cli.add_command(sim_cli)
 
 
-@sim_cli.command("insert-card")
-@click.argument("id_number")
-def insert_card(id_number: str) -> None:
-    """Put the ID card of sandbox person ID_NUMBER on the reader."""
-    source = current_app.extensions["miaopi.datasource"]
-    try:
-        record = source.fetch("HK", id_number.strip().upper(), now=utcnow()).data
-    except DataSourceError as error:
-        click.secho(f"no such sandbox person: {error.message}", fg="red", err=True)
-        sys.exit(1)
+def sandbox_card(source: Any, id_number: str, now: datetime) -> dict[str, Any]:
+    """The ID card of sandbox person ``id_number``, as the control file holds it.
+
+    :param source: the data source (``app.extensions["miaopi.datasource"]``).
+    :raise DataSourceError: when the source holds no such person.
+    """
+    record = source.fetch("HK", id_number.strip().upper(), now=now).data
     born = record["birth_date"]
     born = date.fromisoformat(born) if isinstance(born, str) else born
     card = IdCard(
@@ -138,7 +202,20 @@ def insert_card(id_number: str) -> None:
         for k, v in asdict(card).items()
     }
     fields.pop("photo_wlt")
-    sim_control(current_app).update(card=fields)
+    return fields
+
+
+@sim_cli.command("insert-card")
+@click.argument("id_number")
+def insert_card(id_number: str) -> None:
+    """Put the ID card of sandbox person ID_NUMBER on the reader."""
+    source = current_app.extensions["miaopi.datasource"]
+    try:
+        card = sandbox_card(source, id_number, utcnow())
+    except DataSourceError as error:
+        click.secho(f"no such sandbox person: {error.message}", fg="red", err=True)
+        sys.exit(1)
+    sim_control(current_app).update(card=card)
     click.echo("card on the reader")
 
 
@@ -169,6 +246,18 @@ def reader_fault(code: str) -> None:
     """Make the next card read fail (select_failed, read_failed, timeout …)."""
     sim_control(current_app).update(reader_fault=code)
     click.echo(f"next read fails: {code}")
+
+
+@sim_cli.command("scanner")
+@click.argument("setting", type=click.Choice([*SCAN_SAMPLES, "offline", "online"]))
+def scanner_setting(setting: str) -> None:
+    """What the scanner sees (form, photo, none) or whether it is connected."""
+    if setting in ("offline", "online"):
+        sim_control(current_app).update(scanner_offline=setting == "offline")
+        click.echo(f"scanner: {setting}")
+    else:
+        sim_control(current_app).update(scan_sample=setting)
+        click.echo(f"scanner sample: {setting}")
 
 
 @devices_cli.command("agent")

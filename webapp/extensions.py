@@ -9,10 +9,14 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 migrate = Migrate()
+# Every HTML form posts a CSRF token; the JSON API authenticates with bearer
+# tokens, not cookies, and is exempted where it is registered.
+csrf = CSRFProtect()
 
 
 def make_limiter(app: Flask) -> Limiter:

@@ -76,6 +76,8 @@ def run_command(host: str, port: int, threads: int) -> None:
     click.echo(f"  自助终端 kiosk:        {base}/kiosk/")
     click.echo(f"  移动端接口 mobile API: {base}/api/v1/")
     click.echo(f"  后台管理 back office:  {base}/admin/")
+    if current_app.config["DEVICES"] == "simulated":
+        click.echo(f"  模拟设备 device panel: {base}/devices/sim/")
     click.echo(f"  健康检查 health:       {base}/healthz  {base}/readyz\n")
     app = current_app._get_current_object()
     point_qr_codes_here(app, base)

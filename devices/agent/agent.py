@@ -1,19 +1,23 @@
 """The terminal agent: reports what the devices see, does what the server asks.
 
 One :meth:`Agent.step` sends a heartbeat with every device's state, notices a
-card put on or taken off the reader, fetches commands and carries them out
-(print a document on the A4 printer, following the job to its end). Events
-get their id when they happen and wait in a queue until the server has them:
-after a lost connection the same ids are sent again, and the server applies
-each once. A revoked terminal gets 401 and the agent stops.
+card put on or taken off the reader, fetches commands and carries them out:
+print a document on the A4 printer (following the job to its end), print a
+receipt ticket, scan and send the pages. Events get their id when they happen
+and wait in a queue until the server has them: after a lost connection the
+same ids are sent again, and the server applies each once; an event the
+server refuses (422: stale, malformed) is dropped, since sending it again
+cannot help. A revoked terminal gets 401 and the agent stops.
 
 Nothing personal is kept on the terminal: a card's data goes to the server in
 the event and is dropped from the queue once sent; PDFs are handed to the
-printer and not stored.
+printer and scanned pages to the server, from memory, and not stored.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 import secrets
 import time
@@ -23,15 +27,19 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from PIL import Image
+
 from devices.agent.transport import AgentTransport, TransportError
 from govcore.ports import (
     DeviceError,
     DocumentPrinter,
     IdCardReader,
     NoCardError,
+    PhotoDecoder,
     PrintJobState,
     ReceiptPrinter,
     Scanner,
+    ticket_from_json,
 )
 
 log = logging.getLogger(__name__)
@@ -43,6 +51,7 @@ class Devices:
     a4_printer: DocumentPrinter | None = None
     receipt_printer: ReceiptPrinter | None = None
     scanner: Scanner | None = None
+    photo_decoder: PhotoDecoder | None = None  # the vendor's WLT library
 
     def named(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v is not None}
@@ -93,6 +102,12 @@ class Agent:
             except TransportError as exc:
                 if exc.status == 401:
                     raise TerminalRevoked(str(exc)) from None
+                if exc.status is not None and 400 <= exc.status < 500:
+                    log.error(
+                        "%s event refused (%s); dropped", self.pending[0]["kind"], exc
+                    )
+                    self.pending.popleft()
+                    continue
                 log.warning("events kept for later: %s", exc)
                 break
             self.pending.popleft()
@@ -157,24 +172,38 @@ class Agent:
                 return
             self.card_on_reader = True
             fields = asdict(card)
-            fields.pop("photo_wlt")
-            self.emit("card_inserted", card=_plain(fields))
+            photo = self.card_photo(fields.pop("photo_wlt"))
+            self.emit("card_inserted", card=_plain(fields), photo_jpeg=photo)
         elif not present and self.card_on_reader:
             self.card_on_reader = False
             self.emit("card_removed")
 
+    def card_photo(self, wlt: bytes) -> str | None:
+        """The card photo as base64 JPEG, when a decoder library is installed."""
+        if self.devices.photo_decoder is None or not wlt:
+            return None
+        try:
+            bitmap = self.devices.photo_decoder.decode(wlt)
+            with Image.open(io.BytesIO(bitmap)) as image:
+                out = io.BytesIO()
+                image.convert("RGB").save(out, "JPEG", quality=90)
+        except (DeviceError, OSError) as exc:
+            log.warning("card photo not decoded: %s", getattr(exc, "code", exc))
+            return None
+        return base64.b64encode(out.getvalue()).decode("ascii")
+
     # ------------------------------------------------------------ commands
 
     def execute(self, command: dict[str, Any]) -> None:
-        if command["kind"] == "print_document":
-            self.print_document(command)
-        else:  # known to the server, not (yet) to this agent
-            self.emit(
-                "print_failed",
-                command=command["id"],
-                reasons=["unsupported"],
-                message="终端不支持此指令",
-            )
+        handler = {
+            "print_document": self.print_document,
+            "print_receipt": self.print_receipt,
+            "scan": self.scan,
+        }.get(command["kind"])
+        if handler is None:  # known to the server, not (yet) to this agent
+            self._failed(command, ["unsupported"], "终端不支持此指令")
+        else:
+            handler(command)
 
     def print_document(self, command: dict[str, Any]) -> None:
         printer = self.devices.a4_printer
@@ -200,10 +229,44 @@ class Agent:
         else:
             self._failed(command, list(job.reasons), job.message or "打印失败")
 
+    def print_receipt(self, command: dict[str, Any]) -> None:
+        printer = self.devices.receipt_printer
+        if printer is None or not printer.status().usable:
+            self._failed(command, ["printer-unavailable"], "小票打印机不可用")
+            return
+        try:
+            data = self.transport.fetch_ticket(
+                command["payload"]["document"], printer.width_mm
+            )
+            printer.print_ticket(ticket_from_json(data))
+        except TransportError:
+            self._failed(command, ["TransportError"], "小票内容未能取回")
+        except ValueError:
+            self._failed(command, ["bad_ticket"], "小票内容有误")
+        except DeviceError as exc:
+            self._failed(command, [exc.code], exc.message or "小票打印失败")
+        else:
+            self.emit("print_finished", command=command["id"])
+
+    def scan(self, command: dict[str, Any]) -> None:
+        scanner = self.devices.scanner
+        if scanner is None:
+            self._failed(command, ["scanner-unavailable"], "扫描仪不可用")
+            return
+        try:
+            pages = scanner.scan()
+            for page in pages:
+                self.transport.post_scan_page(command["id"], page.jpeg)
+        except DeviceError as exc:
+            self._failed(command, [exc.code], exc.message or "扫描失败")
+        except TransportError:
+            self._failed(command, ["TransportError"], "扫描件未能送达")
+        else:
+            self.emit("scan_ready", command=command["id"], pages=len(pages))
+
     def _failed(self, command: dict[str, Any], reasons: list[str], message: str):
-        self.emit(
-            "print_failed", command=command["id"], reasons=reasons, message=message
-        )
+        kind = "scan_failed" if command["kind"] == "scan" else "print_failed"
+        self.emit(kind, command=command["id"], reasons=reasons, message=message)
 
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:

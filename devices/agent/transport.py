@@ -29,6 +29,14 @@ class AgentTransport(abc.ABC):
     def fetch_document(self, document_id: str) -> bytes:
         """The PDF of a document this terminal was told to print."""
 
+    @abc.abstractmethod
+    def fetch_ticket(self, document_id: str, width_mm: int) -> dict[str, Any]:
+        """The receipt ticket (JSON) of a document this terminal was told to print."""
+
+    @abc.abstractmethod
+    def post_scan_page(self, command_id: str, jpeg: bytes) -> int:
+        """Send one scanned page of a scan command; the pages received so far."""
+
 
 class HttpTransport(AgentTransport):
     """``requests`` against ``base_url`` (``https://…/api/v1/terminal``)."""
@@ -60,6 +68,15 @@ class HttpTransport(AgentTransport):
 
     def fetch_document(self, document_id: str) -> bytes:
         return self._call("GET", f"/documents/{document_id}/pdf").content
+
+    def fetch_ticket(self, document_id: str, width_mm: int) -> dict[str, Any]:
+        path = f"/documents/{document_id}/ticket"
+        return self._call("GET", path, params={"width_mm": width_mm}).json()
+
+    def post_scan_page(self, command_id: str, jpeg: bytes) -> int:
+        files = {"file": ("page.jpg", jpeg, "image/jpeg")}
+        response = self._call("POST", f"/commands/{command_id}/pages", files=files)
+        return response.json()["pages"]
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)

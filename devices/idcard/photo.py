@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import threading
 
-from govcore.ports import DeviceError, PhotoDecoder
+from govcore.ports import DeviceError, DeviceState, DeviceStatus, PhotoDecoder
 
 __all__ = ["BMP_SIZE", "WLT_SIZE", "LibraryPhotoDecoder", "NoPhotoDecoder"]
 
@@ -71,6 +71,14 @@ class LibraryPhotoDecoder(PhotoDecoder):
             decode.restype = ctypes.c_int
             self._decode = decode
         return self._decode
+
+    def status(self) -> DeviceStatus:
+        try:
+            with self._lock:
+                self._load()
+        except DeviceError as error:
+            return DeviceStatus(DeviceState.OFFLINE, (error.code,), error.message)
+        return DeviceStatus(DeviceState.READY, (), "身份证照片解码库已加载")
 
     def decode(self, wlt: bytes) -> bytes:
         if len(wlt) != WLT_SIZE:

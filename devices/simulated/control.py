@@ -21,9 +21,11 @@ DEFAULT_STATE: dict[str, Any] = {
     "a4_fault": None,  # media-empty, media-jam, toner-low, offline
     "receipt_paper": "ok",  # ok, near_end, empty
     "scanner_offline": False,
+    "scan_sample": "form",  # what lies on the glass: form, photo, none
 }
 A4_FAULTS = ("media-empty", "media-jam", "toner-low", "offline")
 RECEIPT_PAPER = ("ok", "near_end", "empty")
+SCAN_SAMPLES = ("form", "photo", "none")
 
 
 class SimControl:

@@ -8,15 +8,17 @@ to print on an empty roll, states come back as :class:`DeviceStatus`.
 
 from __future__ import annotations
 
-import io
+import math
 import os
 import secrets
 import time
 from datetime import date
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+import cv2
+import numpy as np
 
+from devices.scanning.pipeline import clean_page
 from devices.simulated.control import SimControl
 from devices.simulated.idcard_reader import SimulatedIdCardReader
 from govcore.ports import (
@@ -157,24 +159,25 @@ class SimulatedReceiptPrinter(ReceiptPrinter):
 
 
 class SimulatedScanner(Scanner):
-    """Returns a drawn sample page, as a flatbed would after cleaning."""
+    """Scans the sample chosen in the control file: ``form`` (a flat A4 form,
+    as a flatbed sees it), ``photo`` (the same form photographed crooked on a
+    dark desk, as a 高拍仪 sees it, cleaned by the real pipeline) or ``none``
+    (nothing on the glass)."""
 
     def __init__(self, control: SimControl, dpi: int = 150) -> None:
         self.control = control
         self.dpi = dpi
 
     def scan(self) -> list[ScannedPage]:
-        if self.control.read()["scanner_offline"]:
+        state = self.control.read()
+        if state["scanner_offline"]:
             raise DeviceError("扫描仪未连接（模拟）", code="offline")
-        width, height = int(8.27 * self.dpi), int(11.69 * self.dpi)
-        page = Image.new("L", (width, height), 255)
-        draw = ImageDraw.Draw(page)
-        for row in range(12):
-            y = self.dpi + row * self.dpi // 2
-            draw.rectangle([self.dpi, y, width - self.dpi, y + 8], fill=60)
-        out = io.BytesIO()
-        page.save(out, "JPEG", quality=85)
-        return [ScannedPage(out.getvalue(), width, height, self.dpi)]
+        if state["scan_sample"] == "none":
+            raise DeviceError("没有检测到文件，请把材料放好后重试", code="no_page")
+        form = sample_form(self.dpi)
+        if state["scan_sample"] == "photo":
+            return [clean_page(photographed(form), dpi=self.dpi)]
+        return [clean_page(form, dpi=self.dpi, find_sheet=False, straighten=False)]
 
     def status(self) -> DeviceStatus:
         if self.control.read()["scanner_offline"]:
@@ -182,3 +185,38 @@ class SimulatedScanner(Scanner):
                 DeviceState.OFFLINE, ("offline",), "扫描仪未连接（模拟）"
             )
         return DeviceStatus(DeviceState.READY, (), "扫描仪就绪（模拟）")
+
+
+def sample_form(dpi: int) -> np.ndarray:
+    """A white A4 sheet with a heading bar, a photo box and lines of "text"."""
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    page = np.full((height, width, 3), 250, np.uint8)
+    cv2.rectangle(page, (dpi, dpi // 2), (width - dpi, dpi // 2 + 40), (0, 0, 0), -1)
+    cv2.rectangle(page, (dpi, dpi), (2 * dpi, 2 * dpi), (60, 60, 60), 3)
+    for row in range(14):
+        y = 5 * dpi // 2 + row * dpi // 2
+        cv2.rectangle(page, (dpi, y), (width - dpi, y + 8), (70, 70, 70), -1)
+    return page
+
+
+def photographed(page: np.ndarray, angle: float = 6.0) -> np.ndarray:
+    """``page`` on a dark desk, turned by ``angle`` degrees and keystoned."""
+    height, width = page.shape[:2]
+    frame_w, frame_h = int(width * 1.5), int(height * 1.2)
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], float)
+    corners = (corners - [width / 2, height / 2]) * 0.8
+    corners[:2, 0] *= 0.95  # the far edge looks shorter
+    turn = math.radians(angle)
+    rotation = np.array(
+        [[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]]
+    )
+    target = corners @ rotation.T + [frame_w / 2, frame_h / 2]
+    source = np.array(
+        [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]],
+        np.float32,
+    )
+    matrix = cv2.getPerspectiveTransform(source, target.astype(np.float32))
+    desk = np.full((frame_h, frame_w, 3), 40, np.uint8)
+    return cv2.warpPerspective(
+        page, matrix, (frame_w, frame_h), dst=desk, borderMode=cv2.BORDER_TRANSPARENT
+    )

@@ -88,24 +88,60 @@ def print_document(
     :raise ConflictError: ``revoked`` for a revoked document, ``reprint_limit``
         after :data:`REPRINT_LIMIT` reprints.
     """
+    ensure_printable(document)
+    pdf = document_pdf(document, services=services, store=store)
+    record_print(document, actor=actor, channel=channel, now=now)
+    db.session.commit()
+    return pdf
+
+
+def ensure_printable(document: ResultDocument, *, pending: int = 0) -> None:
+    """Refuse a print of a revoked document, or one over the reprint limit
+    counting ``pending`` prints already on their way to a printer.
+
+    :raise ConflictError: ``revoked`` or ``reprint_limit``.
+    """
     if document.status == "revoked":
         raise ConflictError("该文书已被撤销，不能打印（revoked）", code="revoked")
-    pdf = document_pdf(document, services=services, store=store)
+    if document.prints + pending > REPRINT_LIMIT:
+        raise _reprint_limit()
+
+
+def _reprint_limit() -> ConflictError:
+    return ConflictError(
+        f"已补打 {REPRINT_LIMIT} 次，如需再次打印请到窗口办理（reprint limit）",
+        code="reprint_limit",
+    )
+
+
+def record_print(
+    document: ResultDocument,
+    *,
+    actor: str,
+    channel: str,
+    now: datetime,
+    enforce_limit: bool = True,
+) -> int:
+    """Count a print of ``document`` and audit it; the first print of a
+    certificate marks the application 已出证. Returns the prints so far.
+
+    The count is raised in one statement guarded by the limit, so two prints
+    at once cannot both pass it. ``enforce_limit=False`` counts a print that
+    has already happened (a terminal reporting paper out of its printer).
+
+    :raise ConflictError: ``reprint_limit`` (nothing counted).
+    """
+    guard = [ResultDocument.id == document.id]
+    if enforce_limit:
+        guard.append(ResultDocument.prints <= REPRINT_LIMIT)
     counted = db.session.execute(
         sa.update(ResultDocument)
-        .where(
-            ResultDocument.id == document.id,
-            ResultDocument.prints <= REPRINT_LIMIT,
-        )
+        .where(*guard)
         .values(prints=ResultDocument.prints + 1)
         .returning(ResultDocument.prints)
     ).scalar_one_or_none()
     if counted is None:
-        db.session.rollback()
-        raise ConflictError(
-            f"已补打 {REPRINT_LIMIT} 次，如需再次打印请到窗口办理（reprint limit）",
-            code="reprint_limit",
-        )
+        raise _reprint_limit()
     application = document.application
     if (
         document.kind == "certificate"
@@ -127,8 +163,7 @@ def print_document(
         target=f"document:{document.public_id}",
         details={"number": document.number, "prints": counted, "channel": channel},
     )
-    db.session.commit()
-    return pdf
+    return counted
 
 
 RESULT_TEXT = {

@@ -28,6 +28,7 @@ from govcore.certificates.pades import PdfSigningIdentity
 from govcore.certificates.signing import FieldSigner, KeyRing, canonical_bytes
 from govcore.clock import local_date
 from govcore.db import db
+from govcore.errors import UnavailableError
 from govcore.rules.interpreter import add_months
 
 if TYPE_CHECKING:  # a type only: decisions import this package
@@ -57,6 +58,19 @@ class DocumentServices:
 
     def verify_url(self, token: str) -> str:
         return self.verify_base_url.rstrip("/") + "/" + token
+
+
+def available(services: DocumentServices | None) -> DocumentServices:
+    """``services``, or 503 when the signing keys were not installed (the
+    composition root then leaves them out and logs why).
+
+    :raise UnavailableError: when ``services`` is None.
+    """
+    if services is None:
+        raise UnavailableError(
+            "电子文书签发服务暂不可用，请到窗口办理（no signing key）"
+        )
+    return services
 
 
 def issue_for_decision(

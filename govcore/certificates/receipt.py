@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "PAPER_COLUMNS",
@@ -27,6 +28,8 @@ __all__ = [
     "TicketElement",
     "build_ticket",
     "display_width",
+    "ticket_from_json",
+    "ticket_to_json",
     "wrap_text",
 ]
 
@@ -120,6 +123,43 @@ class Ticket:
             else:
                 lines.append("✂" + "-" * (self.columns - 2))
         return lines
+
+
+_ELEMENT_TYPES = {"text": Text, "rule": Rule, "qr": QrCode, "feed": Feed, "cut": Cut}
+_TYPE_NAMES = {cls: name for name, cls in _ELEMENT_TYPES.items()}
+
+
+def ticket_to_json(ticket: Ticket) -> dict[str, Any]:
+    """The ticket as JSON, for the terminal agent to print."""
+    return {
+        "width_mm": ticket.width_mm,
+        "elements": [
+            {"type": _TYPE_NAMES[type(e)], **asdict(e)} for e in ticket.elements
+        ],
+    }
+
+
+def ticket_from_json(data: Any) -> Ticket:
+    """The ticket :func:`ticket_to_json` made.
+
+    :raise ValueError: for anything else (unknown element, wrong fields, a
+        line too wide); control characters in text are dropped, as the
+        printer would take them for commands.
+    """
+    try:
+        elements = []
+        for raw in data["elements"]:
+            fields = {k: v for k, v in raw.items() if k != "type"}
+            element_type = _ELEMENT_TYPES[raw["type"]]
+            if element_type is Text:
+                fields["text"] = _CONTROL.sub("", str(fields["text"]))
+                fields["align"] = Align(fields.get("align", "left"))
+            if element_type is QrCode and len(str(fields["data"])) > 500:
+                raise ValueError("QR data too long")
+            elements.append(element_type(**fields))
+        return Ticket(int(data["width_mm"]), tuple(elements))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a ticket: {exc!r}") from None
 
 
 def build_ticket(

@@ -1,33 +1,48 @@
 """Kiosk terminals: registry, device health, and the agent protocol (server side)."""
 
+from govcore.terminals.commands import (
+    MAX_SCAN_PAGES,
+    add_scan_page,
+    discard_scan,
+    document_to_print,
+    queue_command,
+    request_print,
+    request_receipt,
+    request_scan,
+    scanned_pages,
+    take_commands,
+)
 from govcore.terminals.models import Terminal, TerminalCommand, TerminalEvent
 from govcore.terminals.service import (
     HEARTBEAT_STALE,
     MAX_SKEW,
     EventOutcome,
     authenticate,
-    document_to_print,
     online,
-    queue_command,
     record_event,
     register,
     revoke,
-    take_commands,
 )
 
 __all__ = [
     "HEARTBEAT_STALE",
+    "MAX_SCAN_PAGES",
     "MAX_SKEW",
     "EventOutcome",
     "Terminal",
     "TerminalCommand",
     "TerminalEvent",
+    "add_scan_page",
     "authenticate",
+    "discard_scan",
     "document_to_print",
     "online",
     "queue_command",
     "record_event",
     "register",
-    "revoke",
+    "request_print",
+    "request_receipt",
+    "request_scan",
+    "scanned_pages",
     "take_commands",
 ]

@@ -2,11 +2,13 @@
 
 A terminal authenticates with its code and a 256-bit secret (stored as its
 SHA-256; shown once at registration, revocable at once). Every event carries
-an id and the time it was sent: an event older than :data:`MAX_SKEW` is
-refused as a replay, and an id seen before is acknowledged without effect, so
-an agent may resend after a lost connection. Commands are fetched by the
-terminal (outbound only; no port is open on the kiosk), delivered once, and
-finished with a result.
+an id and the time it was sent: an event older than :data:`MAX_SKEW` (a
+command's result: :data:`RESULT_MAX_AGE`) is refused as a replay with 422,
+and the agent drops it; an id seen before is acknowledged without effect, so
+an agent may resend after a lost connection. Commands
+(:mod:`govcore.terminals.commands`) are fetched by the terminal (outbound
+only; no port is open on the kiosk), delivered once, and finished with a
+result event.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from govcore import audit
-from govcore.certificates.models import ResultDocument
 from govcore.db import db
 from govcore.errors import (
     AuthenticationError,
@@ -29,9 +30,11 @@ from govcore.errors import (
     NotFoundError,
     ValidationError,
 )
-from govcore.terminals.models import Terminal, TerminalCommand, TerminalEvent
+from govcore.terminals import commands
+from govcore.terminals.models import Terminal, TerminalEvent
 
 MAX_SKEW = timedelta(minutes=5)
+RESULT_MAX_AGE = timedelta(days=1)
 HEARTBEAT_STALE = timedelta(seconds=90)  # no word for this long: offline
 EVENT_KINDS = frozenset(
     {
@@ -40,11 +43,16 @@ EVENT_KINDS = frozenset(
         "card_inserted",
         "card_removed",
         "scan_ready",
+        "scan_failed",
         "print_finished",
         "print_failed",
     }
 )
-COMMAND_KINDS = frozenset({"print_document", "print_receipt", "scan"})
+
+
+RESULT_KINDS = frozenset(
+    {"print_finished", "print_failed", "scan_ready", "scan_failed"}
+)
 
 
 def register(
@@ -116,29 +124,57 @@ def record_event(
         raise ValidationError(f"未知事件 {kind}", field="kind")
     if not 8 <= len(event_id) <= 64:
         raise ValidationError("事件编号须为 8-64 个字符", field="event_id")
-    if abs(now - sent_at) > MAX_SKEW:
-        raise AuthenticationError("事件时间超出允许范围（stale or replayed event）")
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                TerminalEvent(
-                    terminal_id=terminal.id,
-                    event_id=event_id,
-                    kind=kind,
-                    sent_at=sent_at,
-                    received_at=now,
-                )
-            )
-    except sa.exc.IntegrityError:
+    if sent_at - now > MAX_SKEW or now - sent_at > max_age(kind):
+        # Refused, not an authentication failure: the agent drops the event
+        # and goes on (a 401 would tell it the terminal was revoked).
+        raise ValidationError(
+            "事件时间超出允许范围（stale or replayed event）",
+            field="sent_at",
+            code="stale_event",
+        )
+    seen = db.session.scalar(
+        sa.select(TerminalEvent.id).where(
+            TerminalEvent.terminal_id == terminal.id,
+            TerminalEvent.event_id == event_id,
+        )
+    )
+    if seen is not None:
         return EventOutcome(False, event_id)
+    # No savepoint here: on SQLite (pysqlite) a savepoint that opens the
+    # transaction commits it when released, and the event would stay recorded
+    # even if applying it failed below. Two copies of one event arriving at
+    # the same instant meet the unique constraint instead: the loser is
+    # answered 409 and the agent drops it, as the other copy was applied.
+    try:
+        db.session.add(
+            TerminalEvent(
+                terminal_id=terminal.id,
+                event_id=event_id,
+                kind=kind,
+                sent_at=sent_at,
+                received_at=now,
+            )
+        )
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        raise ConflictError(
+            "同一事件正在处理（duplicate event）", code="duplicate_event"
+        ) from None
     terminal.last_seen_at = now
     if kind == "heartbeat":
         _forget_old_events(terminal, now)
     if kind in ("heartbeat", "device_state"):
         _note_devices(terminal, data.get("devices", {}), now)
-    if kind in ("print_finished", "print_failed"):
-        _finish(terminal, data, kind == "print_finished", now)
+    if kind in RESULT_KINDS:
+        commands.finish(terminal, kind, data, now=now)
     return EventOutcome(True, event_id)
+
+
+def max_age(kind: str) -> timedelta:
+    """How old an event may arrive. A command's result may come late, after a
+    lost connection (the paper did come out), and applying it twice changes
+    nothing; everything else is stale after :data:`MAX_SKEW`."""
+    return RESULT_MAX_AGE if kind in RESULT_KINDS else MAX_SKEW
 
 
 def _forget_old_events(terminal: Terminal, now: datetime) -> None:
@@ -169,60 +205,6 @@ def _note_devices(terminal: Terminal, devices: Any, now: datetime) -> None:
     terminal.devices = current
 
 
-def queue_command(
-    terminal: Terminal, kind: str, payload: dict[str, Any], *, now: datetime
-) -> TerminalCommand:
-    if kind not in COMMAND_KINDS:
-        raise ValidationError(f"未知指令 {kind}", field="kind")
-    command = TerminalCommand(
-        public_id=secrets.token_hex(16),
-        terminal_id=terminal.id,
-        kind=kind,
-        payload=payload,
-        status="queued",
-        created_at=now,
-    )
-    db.session.add(command)
-    db.session.flush()
-    return command
-
-
-def take_commands(terminal: Terminal, *, now: datetime) -> list[TerminalCommand]:
-    """The terminal's queued commands, marked delivered (each is handed out once)."""
-    commands = list(
-        db.session.scalars(
-            sa.select(TerminalCommand)
-            .where(
-                TerminalCommand.terminal_id == terminal.id,
-                TerminalCommand.status == "queued",
-            )
-            .order_by(TerminalCommand.id)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    for command in commands:
-        command.status, command.delivered_at = "delivered", now
-    terminal.last_seen_at = now
-    return commands
-
-
-def _finish(terminal: Terminal, data: dict[str, Any], ok: bool, now: datetime) -> None:
-    command = db.session.scalar(
-        sa.select(TerminalCommand).where(
-            TerminalCommand.terminal_id == terminal.id,
-            TerminalCommand.public_id == str(data.get("command", "")),
-        )
-    )
-    if command is None:
-        raise NotFoundError("指令不存在（command not found）")
-    command.status = "done" if ok else "failed"
-    command.finished_at = now
-    command.result = {
-        "reasons": [str(r)[:40] for r in data.get("reasons", [])][:10],
-        "message": str(data.get("message", ""))[:100],
-    }
-
-
 def online(terminal: Terminal, now: datetime) -> bool:
     return (
         terminal.revoked_at is None
@@ -242,23 +224,3 @@ def _by_code(code: str) -> Terminal:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def document_to_print(terminal: Terminal, document_id: str) -> ResultDocument:
-    """The result document a command told ``terminal`` to print.
-
-    :raise NotFoundError: unless one of its commands names the document.
-    """
-    commanded = db.session.scalar(
-        sa.select(TerminalCommand.id).where(
-            TerminalCommand.terminal_id == terminal.id,
-            TerminalCommand.kind == "print_document",
-            TerminalCommand.payload["document"].as_string() == document_id,
-        )
-    )
-    document = db.session.scalar(
-        sa.select(ResultDocument).where(ResultDocument.public_id == document_id)
-    )
-    if commanded is None or document is None:
-        raise NotFoundError("文书不存在（document not found）")
-    return document

@@ -82,3 +82,22 @@ def test_openapi_document_describes_the_api(client) -> None:
     submit = paths["/api/v1/applications/{application_id}/submit"]["post"]
     key = next(p for p in submit["parameters"] if p["name"] == "Idempotency-Key")
     assert key["in"] == "header" and key["required"] is True
+
+
+def test_a_body_that_is_not_json_is_a_documented_400(client) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    json_bodies = [
+        (path, method, operation)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert len(json_bodies) >= 10
+    for path, method, operation in json_bodies:
+        assert "400" in operation["responses"], f"{method} {path}"
+    answer = client.post(
+        "/api/v1/auth/dev-login", data="{not json", content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json["code"] == "invalid_request" and answer.json["message"]

@@ -90,9 +90,10 @@ def test_a_resent_event_is_acknowledged_without_effect(app, client, terminal):
 def test_an_old_event_is_refused_as_a_replay(app, client, terminal):
     code, headers = terminal
     old = utcnow() - terminals.MAX_SKEW - timedelta(seconds=1)
-    assert event(client, headers, sent_at=old).status_code == 401
+    refused = event(client, headers, sent_at=old)
+    assert refused.status_code == 422 and refused.json["code"] == "stale_event"
     future = utcnow() + terminals.MAX_SKEW + timedelta(seconds=1)
-    assert event(client, headers, sent_at=future).status_code == 401
+    assert event(client, headers, sent_at=future).status_code == 422
 
 
 def test_a_revoked_terminal_is_locked_out_at_once(app, client, terminal):
