@@ -9,6 +9,8 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.setup-stamp
 # Debian packages the app needs at run time (the CJK font embedded in PDFs).
 DEBIAN_PACKAGES := fonts-wqy-zenhei
+# espeak-ng speaks the kiosk prompts into static/kiosk/audio/ (docs/kiosk.md).
+DEBIAN_PACKAGES += espeak-ng
 # Debian packages the tests need (pdffonts, pdftotext, pdftoppm read the PDFs).
 TEST_DEBIAN_PACKAGES := poppler-utils
 # cupsd, lpadmin and the CUPS client tools for the A4 printer tests.
@@ -19,11 +21,15 @@ BUILD_DEBIAN_PACKAGES := libcups2-dev gcc
 # scanner tests use (through SANE_CONFIG_DIR, /etc/sane.d stays untouched).
 BUILD_DEBIAN_PACKAGES += libsane-dev
 TEST_DEBIAN_PACKAGES += sane-utils libsane1 libsane-dev
+# Chromium for the kiosk's real-browser tests (Playwright drives Debian's build;
+# no `playwright install` browser download). The CJK font is in DEBIAN_PACKAGES.
+TEST_DEBIAN_PACKAGES += chromium
 
 .PHONY: setup run test lint clean
 
 setup: $(STAMP)
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+	@$(BIN)/python scripts/make-kiosk-audio
 
 $(STAMP): requirements.lock setup.cfg pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-debian-packages --required python3-venv
@@ -40,7 +46,8 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/flake8 govcore devices webapp kiosk_app mobile_api backoffice verify_pages tests
+	$(BIN)/flake8 govcore devices webapp kiosk_app mobile_api backoffice verify_pages tests \
+		scripts/make-kiosk-audio
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info static/kiosk/audio

@@ -1,7 +1,16 @@
-"""The touch-screen kiosk at /kiosk/ (粤智助-style self-service terminal)."""
+"""The touch-screen kiosk at /kiosk/ (粤智助-style self-service terminal).
+
+``context`` binds the screen to its terminal and the card holder's session;
+``welcome`` starts and ends sessions; ``browse`` finds a service; ``apply``
+carries an application from the form to the printed result.
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+from kiosk_app.audio import prompt_url
 
-from kiosk_app import views  # noqa: E402,F401  (registers the routes on bp)
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+# Templates ask for a step's spoken prompt with {{ prompt_url("welcome", "zh") }}.
+bp.add_app_template_global(prompt_url, "prompt_url")
+
+from kiosk_app import apply, browse, context, phone, welcome  # noqa: E402,F401

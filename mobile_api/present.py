@@ -17,37 +17,23 @@ from govcore.applications import (
     Application,
     FormValue,
     MaterialKind,
-    MaterialRecord,
     MaterialState,
     Status,
     ValueOrigin,
     corrections_of,
     material_states,
 )
-from govcore.catalog import ItemVersion
-from govcore.catalog.schema import FieldType, FormField, Material, Requirement
-from govcore.datahub import ELICENCE_TYPES, SOURCES
-from govcore.decisions import explanation, latest_decision
-from govcore.privacy import (
-    mask_account,
-    mask_address,
-    mask_id_number,
-    mask_name,
-    mask_phone,
+from govcore.applications.display import (
+    PROBLEM_LABELS,
+    guide_material,
+    masked,
+    source_of,
 )
-
-PROBLEM_LABELS = {
-    "no_record": "共享数据中没有您的记录，请自行填写",
-    "no_value": "共享数据中没有此项，请自行填写",
-    "source_unavailable": "数据源暂时无法访问，请自行填写，将由工作人员核实",
-    "holder_mismatch": "数据源返回的信息与您不符，请自行填写，将由工作人员核实",
-}
-REQUIREMENT_LABELS = {
-    Requirement.REQUIRED: "必要",
-    Requirement.OPTIONAL: "非必要",
-    Requirement.TOLERABLE: "容缺（可后补）",
-}
-PERSON_NAME_PATHS = {"HK.name", "MR.entity.legal_rep_name", "HL.birth_cert.child_name"}
+from govcore.catalog import ItemVersion
+from govcore.catalog.schema import FieldType, FormField
+from govcore.datahub import ELICENCE_TYPES
+from govcore.decisions import explanation, latest_decision
+from govcore.privacy import mask_id_number, mask_name
 
 
 def item_summary(version: ItemVersion) -> dict[str, Any]:
@@ -76,7 +62,7 @@ def item_detail(version: ItemVersion) -> dict[str, Any]:
         "service_objects": list(spec.service_objects),
         "conditions": list(spec.conditions),
         "materials": [
-            _guide_material(m, spec.tolerance.materials) for m in spec.materials
+            guide_material(m, spec.tolerance.materials) for m in spec.materials
         ],
         "limits": spec.limits.model_dump(),
         "fee": (fee.standard or "收费") if fee.charged else "不收费",
@@ -91,31 +77,6 @@ def item_detail(version: ItemVersion) -> dict[str, Any]:
         "tolerance_allowed": spec.tolerance.allowed,
         "result_name": spec.result.name,
         "faq": list(spec.faq),
-    }
-
-
-def _guide_material(material: Material, tolerable: list[str]) -> dict[str, Any]:
-    ways = []
-    if material.origin == "系统生成":
-        ways.append("系统根据预填信息自动生成")
-    if material.elicence:
-        ways.append(f"有{ELICENCE_TYPES[material.elicence]}电子证照的免提交")
-    if material.data_check:
-        ways.append("经数据核验的免提交")
-    if material.commitment:
-        ways.append("可用告知承诺代替")
-    if material.code in tolerable:
-        ways.append("可容缺受理，限期补交")
-    if not ways:
-        ways.append("拍照或扫描上传")
-    return {
-        "code": material.code,
-        "name": material.name,
-        "requirement": material.requirement.value,
-        "requirement_label": REQUIREMENT_LABELS[material.requirement],
-        "form": material.form,
-        "how": "；".join(ways),
-        "when": material.when,
     }
 
 
@@ -176,7 +137,7 @@ def application_detail(application: Application) -> dict[str, Any]:
             for c in application.history
         ],
         "data_used": [
-            {"field": v.key, "label": form[v.key].label, "source": _source(v)}
+            {"field": v.key, "label": form[v.key].label, "source": source_of(v)}
             for v in values
             if v.origin is ValueOrigin.PREFILLED
         ],
@@ -258,7 +219,7 @@ def _field(form_field: FormField, value: FormValue) -> dict[str, Any]:
         "editable": not value.locked,
         "value": masked(form_field, value.value),
         "origin": value.origin.value,
-        "source": _source(value) if value.source_path and value.fetched_at else None,
+        "source": source_of(value) if value.source_path and value.fetched_at else None,
         "problem": value.prefill_problem,
         "problem_label": PROBLEM_LABELS.get(value.prefill_problem or ""),
         "choices": (
@@ -266,33 +227,6 @@ def _field(form_field: FormField, value: FormValue) -> dict[str, Any]:
         ),
         "options": list(form_field.options),
         "help": form_field.help,
-    }
-
-
-def masked(form_field: FormField, value: Any) -> Any:
-    """A form value as shown on screen: personal identifiers masked."""
-    if not isinstance(value, str) or not value:
-        return value
-    if form_field.type is FieldType.ID_NUMBER:
-        return mask_id_number(value)
-    if form_field.type is FieldType.PHONE:
-        return mask_phone(value)
-    if form_field.type is FieldType.ADDRESS:
-        return mask_address(value)
-    if form_field.prefill in PERSON_NAME_PATHS or "姓名" in form_field.label:
-        return mask_name(value)
-    if "账户" in form_field.label or "账号" in form_field.label:
-        return mask_account(value)
-    return value
-
-
-def _source(value: FormValue | MaterialRecord) -> dict[str, Any]:
-    path = value.source_path or ""
-    return {
-        "path": path,
-        "name": SOURCES.get(path.partition(".")[0], ""),
-        "record_id": value.record_id,
-        "fetched_at": value.fetched_at,
     }
 
 
@@ -313,12 +247,12 @@ def _material(application: Application, state: MaterialState) -> dict[str, Any]:
                 "type_label": ELICENCE_TYPES.get(licence.licence_type or "", ""),
                 "number_masked": mask_id_number(licence.licence_number or ""),
                 "issuer": licence.licence_issuer or "",
-                "source": _source(licence),
+                "source": source_of(licence),
             }
             if licence
             else None
         ),
-        "data_source": _source(data) if data else None,
+        "data_source": source_of(data) if data else None,
         "files": [
             {
                 "id": r.public_id,

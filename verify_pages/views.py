@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template
 
-from govcore.certificates import verification
+from govcore.certificates import delivery, verification
 from govcore.certificates.issuance import available
+from govcore.certificates.pickup import redeem_pickup
 from govcore.clock import local_date, utcnow
+from govcore.db import db
 from verify_pages import bp
 
 
@@ -23,3 +25,25 @@ def show(token: str):  # type: ignore[no-untyped-def]
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/pickup/<string:token>")
+def pickup(token: str) -> Response:
+    """扫码领取: the PDF a kiosk could not print, by its one-time QR code."""
+    document = redeem_pickup(token, now=utcnow())
+    pdf = delivery.document_pdf(
+        document,
+        services=available(current_app.extensions["miaopi.documents"]),
+        store=current_app.extensions["miaopi.filestore"],
+    )
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{document.number}.pdf"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, session
 
 from govcore.datahub import make_data_source
 from govcore.db import db
@@ -20,7 +20,7 @@ from govcore.identity import DevIdentityProvider, IdentityProvider, claim_login_
 from govcore.identity.miniprogram import MiniProgramProvider, MiniProgramSettings
 from govcore.workdays import load_calendar
 from webapp.documents import document_services
-from webapp.extensions import csrf, make_limiter, migrate
+from webapp.extensions import babel, csrf, make_limiter, migrate
 from webapp.config import (
     BASE_DIR,
     CONFIGS,
@@ -107,6 +107,11 @@ def register_extensions(app: Flask) -> None:
     """Bind the database and build the shared-data source."""
     db.init_app(app)
     csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=screen_locale,
+        default_translation_directories=str(BASE_DIR / "translations"),
+    )
     migrate.init_app(
         app,
         db,
@@ -125,6 +130,13 @@ def register_extensions(app: Flask) -> None:
     )
     # urllib3 logs request lines, query strings (secrets, login codes) included.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def screen_locale() -> str:
+    """The language a kiosk screen chose (English or Chinese); Chinese elsewhere."""
+    if request.blueprint == "kiosk" and session.get("lang") == "en":
+        return "en"
+    return "zh_Hans_CN"
 
 
 def identity_providers(config: Mapping[str, Any]) -> dict[str, IdentityProvider]:

@@ -29,6 +29,8 @@ class Config:
     SANDBOX_DEFAULT_SEED = 440507
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # The mini-program page a kiosk's hand-off QR code opens (扫码续办).
+    MOBILE_HANDOFF_URL = "https://miaoban.longhu.gov.cn/m/handoff"
     # Uploaded material scans (cleaned images) live here, outside static/.
     UPLOAD_DIR: str | None = None  # default: <instance>/uploads
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -80,6 +82,14 @@ class Config:
     DEVICE_RECEIPT: str | None = None  # ESC/POS: tcp:host[:9100], usb:VID:PID, serial:…
     DEVICE_RECEIPT_WIDTH_MM = 80
     DEVICE_SCANNER: str | None = None  # sane:<device> or camera:/dev/video0
+    # Which terminal a kiosk screen belongs to (docs/kiosk.md): behind nginx,
+    # the terminal's client certificate names it in KIOSK_TERMINAL_HEADER (set
+    # by the proxy, never by the browser); a one-terminal setup names it here.
+    KIOSK_TERMINAL: str | None = None
+    KIOSK_TERMINAL_HEADER: str | None = None  # e.g. "X-Kiosk-Terminal"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # The mini-program page a kiosk's hand-off QR code opens (扫码续办).
+    MOBILE_HANDOFF_URL = "https://miaoban.longhu.gov.cn/m/handoff"
     # The mobile API and its OpenAPI document (flask-smorest).
     API_TITLE = "miaopi 秒批秒报 mobile API"
     API_VERSION = "v1"
@@ -99,6 +109,7 @@ class StandaloneConfig(Config):
     AUTH_DEV_LOGIN = True  # the demo logs in sandbox people by ID number
     DOCUMENT_GENERATE_KEYS = True  # a demo key and local CA in instance/
     NOTIFY_IN_PROCESS = True  # `make run` delivers without a second command
+    KIOSK_TERMINAL = "LH-DEMO-001"  # the in-process agent's simulated terminal
 
 
 class CentralConfig(Config):

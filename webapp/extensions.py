@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -17,6 +18,9 @@ migrate = Migrate()
 # Every HTML form posts a CSRF token; the JSON API authenticates with bearer
 # tokens, not cookies, and is exempted where it is registered.
 csrf = CSRFProtect()
+# Simplified Chinese everywhere; the kiosk also speaks English to holders of
+# a foreigner's permanent residence card (or whoever picks it).
+babel = Babel()
 
 
 def make_limiter(app: Flask) -> Limiter:

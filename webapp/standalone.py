@@ -12,7 +12,6 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from devices.agent import Agent, HttpTransport
-from devices.agent.agent import TerminalRevoked
 from govcore import catalog, terminals
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
@@ -119,11 +118,13 @@ def start_agent(app: Flask, url: str) -> threading.Event:
     """Run the terminal agent in-process with the simulated devices, speaking
     the same HTTP protocol to this server as a real terminal would. Returns
     the event that stops it."""
+    code = app.config.get("KIOSK_TERMINAL") or DEMO_TERMINAL
     secret_file = Path(app.instance_path) / "demo-terminal.secret"
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         if not secret_file.exists():
             _, secret = terminals.register(
-                DEMO_TERMINAL,
+                code,
                 name="演示自助终端",
                 location="龙湖区政务服务中心（演示）",
                 now=utcnow(),
@@ -133,22 +134,13 @@ def start_agent(app: Flask, url: str) -> threading.Event:
             secret_file.write_text(secret)
             secret_file.chmod(0o600)
         devices = build_devices(app)
-    agent = Agent(
-        HttpTransport(url, DEMO_TERMINAL, secret_file.read_text().strip()), devices
-    )
+    agent = Agent(HttpTransport(url, code, secret_file.read_text().strip()), devices)
     stop = threading.Event()
 
     def loop() -> None:
-        stop.wait(2)  # let the server start listening
-        while not stop.is_set():
-            try:
-                agent.step(wait=0)
-            except TerminalRevoked:
-                return
-            except Exception:  # the demo agent must not die on one bad step
-                app.logger.exception("demo terminal agent step failed")
-            stop.wait(2)
+        stop.wait(1)  # let the server start listening
+        agent.run(stop, wait=10)
 
     threading.Thread(target=loop, name="terminal-agent", daemon=True).start()
-    click.echo(f"  终端代理 terminal agent: {DEMO_TERMINAL} (simulated devices)\n")
+    click.echo(f"  终端代理 terminal agent: {code} (simulated devices)\n")
     return stop

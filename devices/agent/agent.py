@@ -20,6 +20,7 @@ import base64
 import io
 import logging
 import secrets
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -78,6 +79,7 @@ class Agent:
         self.job_timeout_s = job_timeout_s
         self.pending: deque[dict[str, Any]] = deque()
         self.card_on_reader = False
+        self._sending = threading.Lock()
 
     # ------------------------------------------------------------ events
 
@@ -95,6 +97,10 @@ class Agent:
     def flush(self) -> int:
         """Send queued events in order; stop at the first failure (kept for
         the next try). Return how many were sent."""
+        with self._sending:  # the card loop and the command loop both flush
+            return self._flush()
+
+    def _flush(self) -> int:
         sent = 0
         while self.pending:
             try:
@@ -130,15 +136,58 @@ class Agent:
             self.execute(command)
         self.flush()
 
-    def run(self, *, interval: float = 2.0, wait: int = 20) -> None:
-        """Forever, until the terminal is revoked."""
-        while True:
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        card_poll_s: float = 0.3,
+        heartbeat_s: float = 10.0,
+        wait: int = 20,
+    ) -> None:
+        """Until the terminal is revoked or ``stop`` is set: watch the reader
+        every ``card_poll_s`` (a card reaches the screen within a second),
+        send a heartbeat every ``heartbeat_s``, and long-poll for commands in
+        a second thread so a print never waits for the card loop."""
+        stop = stop or threading.Event()
+        done = threading.Event()  # this run is over: the command loop ends too
+        worker = threading.Thread(
+            target=self._command_loop, args=(stop, done, wait), daemon=True
+        )
+        worker.start()
+        next_beat = 0.0
+        try:
+            while not stop.is_set():
+                try:
+                    if time.monotonic() >= next_beat:
+                        self.emit("heartbeat", devices=self.device_states())
+                        next_beat = time.monotonic() + heartbeat_s
+                    self.watch_card()
+                    self.flush()
+                except TerminalRevoked:
+                    log.error("terminal revoked by the server; agent stops")
+                    return
+                except Exception:  # one bad cycle must not stop the kiosk
+                    log.exception("agent cycle failed")
+                stop.wait(card_poll_s)
+        finally:
+            done.set()
+            worker.join(timeout=wait + 15)  # let a long poll in flight finish
+
+    def _command_loop(
+        self, stop: threading.Event, done: threading.Event, wait: int
+    ) -> None:
+        while not (stop.is_set() or done.is_set()):
             try:
-                self.step(wait)
+                commands = self.transport.get_commands(wait)
+                for command in commands:
+                    self.execute(command)
+                self.flush()
+            except TransportError:  # the server is away (or said 401: the
+                done.wait(2)  # card loop hears it too and ends the run)
             except TerminalRevoked:
-                log.error("terminal revoked by the server; agent stops")
                 return
-            time.sleep(interval)
+            except Exception:
+                log.exception("command failed")
 
     def device_states(self) -> dict[str, Any]:
         states = {}
@@ -163,14 +212,17 @@ class Agent:
         except DeviceError:
             present = False
         if present and not self.card_on_reader:
+            # One read per card put on: a card that cannot be read is
+            # reported once, and read again only once it is put on anew.
+            self.card_on_reader = True
             try:
                 card = reader.read_card()
             except NoCardError:
+                self.card_on_reader = False
                 return
             except DeviceError as exc:
                 self.emit("device_state", devices={}, problem=exc.code)
                 return
-            self.card_on_reader = True
             fields = asdict(card)
             photo = self.card_photo(fields.pop("photo_wlt"))
             self.emit("card_inserted", card=_plain(fields), photo_jpeg=photo)

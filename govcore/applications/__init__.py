@@ -38,6 +38,7 @@ from govcore.applications.submission import (
 )
 from govcore.applications.transitions import TRANSITIONS, change_status
 from govcore.applications.uploads import CleanImage, UploadLimits, clean_image
+from govcore.applications.usage import usage_counts
 
 __all__ = [
     "STATE_LABELS",
@@ -78,5 +79,6 @@ __all__ = [
     "submit",
     "sweep",
     "text_digest",
+    "usage_counts",
     "update_fields",
 ]

@@ -102,8 +102,9 @@ def open_session(
     return token, session
 
 
-def resolve_session(token: str, *, now: datetime) -> UserSession:
-    """Return the live session of ``token`` and note the activity.
+def resolve_session(token: str, *, now: datetime, touch: bool = True) -> UserSession:
+    """Return the live session of ``token`` and note the activity (unless
+    ``touch`` is False: a screen polling on its own is no sign of a person).
 
     :raise AuthenticationError: if the token is unknown, ended or expired.
     """
@@ -117,7 +118,7 @@ def resolve_session(token: str, *, now: datetime) -> UserSession:
         session.end_reason = "expired"
         db.session.commit()
         raise AuthenticationError("登录已超时，请重新登录（session expired）")
-    if now - session.last_seen_at >= ACTIVITY_GRANULARITY:
+    if touch and now - session.last_seen_at >= ACTIVITY_GRANULARITY:
         session.last_seen_at = now  # written with the request's commit
     return session
 

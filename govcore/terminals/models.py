@@ -25,6 +25,14 @@ class Terminal(db.Model):
     # device name -> {"state", "reasons", "message", "at"}: the latest report
     devices: Mapped[dict[str, Any]]
 
+    # The ID card on the reader, from the agent's card_inserted event, until
+    # a kiosk session takes it or the card is removed (then it is wiped).
+    card: Mapped[dict[str, Any] | None]
+    card_present: Mapped[bool] = mapped_column(default=False)
+    card_seq: Mapped[int] = mapped_column(default=0)  # +1 per card put on
+    card_problem: Mapped[str | None] = mapped_column(sa.String(40))
+    card_problem_at: Mapped[datetime | None]
+
 
 class TerminalEvent(db.Model):
     """An event a terminal sent, kept by its id so a resend changes nothing."""

@@ -30,7 +30,7 @@ from govcore.errors import (
     NotFoundError,
     ValidationError,
 )
-from govcore.terminals import commands
+from govcore.terminals import commands, kiosk
 from govcore.terminals.models import Terminal, TerminalEvent
 
 MAX_SKEW = timedelta(minutes=5)
@@ -120,6 +120,15 @@ def record_event(
 ) -> EventOutcome:
     """Apply an event once. ``data`` is used, not stored: a card's contents
     reach the kiosk session, never the event log."""
+    _check(kind, event_id, sent_at, now)
+    if not _remember(terminal, event_id, kind, sent_at, now):
+        return EventOutcome(False, event_id)
+    terminal.last_seen_at = now
+    _apply(terminal, kind, data, now)
+    return EventOutcome(True, event_id)
+
+
+def _check(kind: str, event_id: str, sent_at: datetime, now: datetime) -> None:
     if kind not in EVENT_KINDS:
         raise ValidationError(f"未知事件 {kind}", field="kind")
     if not 8 <= len(event_id) <= 64:
@@ -132,6 +141,12 @@ def record_event(
             field="sent_at",
             code="stale_event",
         )
+
+
+def _remember(
+    terminal: Terminal, event_id: str, kind: str, sent_at: datetime, now: datetime
+) -> bool:
+    """Record the event's id; False if it was recorded before."""
     seen = db.session.scalar(
         sa.select(TerminalEvent.id).where(
             TerminalEvent.terminal_id == terminal.id,
@@ -139,10 +154,10 @@ def record_event(
         )
     )
     if seen is not None:
-        return EventOutcome(False, event_id)
+        return False
     # No savepoint here: on SQLite (pysqlite) a savepoint that opens the
     # transaction commits it when released, and the event would stay recorded
-    # even if applying it failed below. Two copies of one event arriving at
+    # even if applying it failed later. Two copies of one event arriving at
     # the same instant meet the unique constraint instead: the loser is
     # answered 409 and the agent drops it, as the other copy was applied.
     try:
@@ -160,14 +175,22 @@ def record_event(
         raise ConflictError(
             "同一事件正在处理（duplicate event）", code="duplicate_event"
         ) from None
-    terminal.last_seen_at = now
+    return True
+
+
+def _apply(terminal: Terminal, kind: str, data: dict[str, Any], now: datetime) -> None:
     if kind == "heartbeat":
         _forget_old_events(terminal, now)
     if kind in ("heartbeat", "device_state"):
         _note_devices(terminal, data.get("devices", {}), now)
-    if kind in RESULT_KINDS:
+    if kind == "device_state" and data.get("problem"):
+        kiosk.card_problem(terminal, data["problem"], now=now)
+    elif kind == "card_inserted":
+        kiosk.card_inserted(terminal, data.get("card"), now=now)
+    elif kind == "card_removed":
+        kiosk.card_removed(terminal, now=now)
+    elif kind in RESULT_KINDS:
         commands.finish(terminal, kind, data, now=now)
-    return EventOutcome(True, event_id)
 
 
 def max_age(kind: str) -> timedelta:

@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import io
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 
@@ -450,3 +451,48 @@ def test_a_revoked_terminal_stops_its_agent(world, agent) -> None:
         db.session.commit()
     with pytest.raises(TerminalRevoked):
         agent.step()
+
+
+def _until(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_running_agent_reports_cards_at_once_and_prints_meanwhile(
+    world, client, agent
+) -> None:
+    document_id = _approved_document(world, client)
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=agent.run, args=(stop,), kwargs={"card_poll_s": 0.05, "wait": 1}
+    )
+    runner.start()
+    try:
+        agent.devices.reader.card = CARD
+        assert _until(lambda: "card_inserted" in kinds(world), timeout=2)
+        command_id = _request(world, _print, document_id)
+        assert _until(lambda: _command(world, command_id).status == "done")
+        agent.devices.reader.card = None
+        assert _until(lambda: "card_removed" in kinds(world), timeout=2)
+        assert kinds(world).count("heartbeat") == 1  # every 10 s, not per cycle
+    finally:
+        stop.set()
+        runner.join(timeout=5)
+    assert not runner.is_alive()
+
+
+def test_a_running_agent_stops_when_revoked(world, agent) -> None:
+    runner = threading.Thread(
+        target=agent.run, kwargs={"card_poll_s": 0.05, "heartbeat_s": 0.1, "wait": 1}
+    )
+    runner.start()
+    assert _until(lambda: "heartbeat" in kinds(world))
+    with world.app_context():
+        terminals.revoke("LH-JX-001", now=utcnow(), actor="test")
+        db.session.commit()
+    runner.join(timeout=5)
+    assert not runner.is_alive()

@@ -1,4 +1,5 @@
-"""The three edges serve the catalogue: kiosk page, mobile API, back office."""
+"""The edges serve the catalogue: mobile API and back office (the kiosk:
+tests/integration/test_kiosk_pages.py)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,6 @@ def loaded(app):
     with app.app_context():
         catalog.load_catalog(catalog.read_catalog(CATALOG), now=utcnow())
     return app
-
-
-def test_kiosk_lists_only_kiosk_items_by_category(loaded, client) -> None:
-    page = client.get("/kiosk/").get_data(as_text=True)
-    assert "高龄老人津贴申领" in page
-    assert "行政给付" in page
-    with loaded.app_context():
-        counter_only = [
-            v.name
-            for v in catalog.list_items(on=utcnow().date())
-            if catalog.Channel.KIOSK not in v.spec.channels
-        ]
-    assert counter_only, "the catalogue has counter-only items"
-    for name in counter_only:
-        assert name not in page
 
 
 def test_api_lists_mobile_items_in_readable_json(loaded, client) -> None:

@@ -115,7 +115,9 @@ def test_the_page_shows_device_states_and_masked_people_only(app, client) -> Non
     for person in everyone:
         assert person["name"] not in page or len(person["name"]) == 1
     assert "<script" not in page and "style=" not in page
-    assert '<meta http-equiv="refresh" content="5">' in page
+    # No timed refresh (WCAG 2.2.1, axe's meta-refresh): a link reloads it.
+    assert 'http-equiv="refresh"' not in page
+    assert 'href="/devices/sim/">刷新</a>' in page
 
 
 def test_inserting_a_card_puts_the_persons_card_on_the_reader(app, client) -> None:
