@@ -65,6 +65,11 @@ DefaultAuthType None
 WebInterface No
 LogLevel info
 MaxLogSize 0
+# As on the kiosks (deploy/): no copy of a printed document stays in the
+# spool; a job's state (its title holds no personal data) is kept five
+# minutes, long enough for the agent to read how the job ended.
+PreserveJobFiles No
+PreserveJobHistory 300
 <Location />
   Order allow,deny
   Allow all

@@ -159,6 +159,12 @@ def test_pdf_reaches_the_printer_unchanged(
     assert cupsd.output(job_id).read_bytes() == pdf
     assert printer.status().state is DeviceState.READY
     assert list((tmp_path / "spool").iterdir()) == []  # the spool file is gone
+    # cupsd's own copy (d<job>-001 in its RequestRoot) is gone too.
+    wait_for(
+        lambda: not list((cupsd.root / "spool").glob("d*")),
+        10,
+        lambda: f"cupsd kept {list((cupsd.root / 'spool').glob('d*'))}",
+    )
 
 
 def test_spool_file_is_private_while_cups_reads_it(
