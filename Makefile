@@ -25,9 +25,12 @@ TEST_DEBIAN_PACKAGES += sane-utils libsane1 libsane-dev
 # no `playwright install` browser download). The CJK font is in DEBIAN_PACKAGES.
 TEST_DEBIAN_PACKAGES += chromium
 
-.PHONY: setup run test lint clean
+# Compiled message catalogues (the kiosk's English); generated, not committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-setup: $(STAMP)
+.PHONY: setup run test lint clean translations
+
+setup: $(STAMP) $(MO_FILES)
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
 	@$(BIN)/python scripts/make-kiosk-audio
 
@@ -37,6 +40,17 @@ $(STAMP): requirements.lock setup.cfg pyproject.toml
 	@scripts/ensure-debian-packages $(BUILD_DEBIAN_PACKAGES)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
 	@touch $(STAMP)
+
+# pybabel comes with the pip install above; a catalogue is compiled when its
+# .po changed (docs/kiosk.md, "英文界面 · English").
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# Re-extract the kiosk's strings and merge them into each language's .po:
+# then translate the new (empty or fuzzy) entries and run `make setup`.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -o translations/messages.pot . \
+		&& $(BIN)/pybabel update -i translations/messages.pot -d translations
 
 run: setup
 	$(BIN)/flask --app webapp standalone run --host $(HOST) --port $(PORT)
@@ -50,4 +64,4 @@ lint: setup
 		scripts/make-kiosk-audio
 
 clean:
-	rm -rf $(VENV) *.egg-info static/kiosk/audio
+	rm -rf $(VENV) *.egg-info static/kiosk/audio $(MO_FILES)

@@ -13,4 +13,11 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 # Templates ask for a step's spoken prompt with {{ prompt_url("welcome", "zh") }}.
 bp.add_app_template_global(prompt_url, "prompt_url")
 
-from kiosk_app import apply, browse, context, phone, welcome  # noqa: E402,F401
+from kiosk_app import (  # noqa: E402,F401  (the routes)
+    apply,
+    assist,
+    browse,
+    context,
+    phone,
+    welcome,
+)

@@ -44,6 +44,9 @@ OPEN_ENDPOINTS = frozenset(
         "kiosk.timeout",
         "kiosk.prefs",
         "kiosk.assist",
+        "kiosk.assist_card",
+        "kiosk.assist_pin",
+        "kiosk.assist_pin_check",
         "kiosk.assist_end",
     }
 )

@@ -10,6 +10,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from flask import current_app, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from govcore import applications as apps
@@ -36,7 +37,8 @@ def qr_svg(data: str) -> Markup:
     image.save(out)
     svg = out.getvalue().decode()
     svg = svg[svg.index("<svg") :]  # drop the XML declaration
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-label="二维码" ', 1))
+    label = _("二维码")
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
 
 
 @bp.get(ONE + "/handoff")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 
 from govcore.applications import (
     STATUS_LABELS,
@@ -169,7 +170,7 @@ def print_rows(commands: list[TerminalCommand]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "kind": command.kind,
-                "label": PRINT_LABELS.get(command.kind, command.kind),
+                "label": _(PRINT_LABELS.get(command.kind, command.kind)),
                 "status": (
                     command.status
                     if command.status in ("done", "failed")

@@ -5,6 +5,7 @@ Nothing imports ``webapp``; it imports the core, the edges and the drivers.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Mapping
@@ -125,6 +126,10 @@ def register_extensions(app: Flask) -> None:
     )
     app.extensions["miaopi.calendar"] = load_calendar(Path(app.config["CALENDAR_DIR"]))
     app.extensions["miaopi.identity"] = identity_providers(app.config)
+    # Staff ID cards are found by an HMAC of their number under this key.
+    app.extensions["miaopi.card_pepper"] = hashlib.sha256(
+        b"kiosk-staff-card:" + str(app.config["SECRET_KEY"]).encode()
+    ).digest()
     app.extensions["miaopi.documents"] = document_services(
         app.config, app.instance_path
     )

@@ -7,12 +7,14 @@ import sys
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from govcore import staff
 from govcore.clock import utcnow
 from govcore.db import db
 from govcore.errors import GovCoreError
+from govcore.staff.kiosk_assist import enrol
 
 staff_cli = AppGroup("staff", help="Staff accounts (工作人员账号).")
 
@@ -73,3 +75,42 @@ def disable(username: str) -> None:
     account.active = False
     db.session.commit()
     click.echo(f"disabled {account.username}")
+
+
+@staff_cli.command("kiosk-enrol")
+@click.argument("username")
+@click.option(
+    "--id-number",
+    prompt="The staff member's own ID number",
+    hide_input=True,
+    help="Their ID card, put on a kiosk's reader to sign in (prompted).",
+)
+@click.option(
+    "--pin",
+    prompt="Six-digit kiosk PIN",
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Typed on the kiosk's keypad after the card (prompted).",
+)
+def kiosk_enrol(username: str, id_number: str, pin: str) -> None:
+    """Let a window operator assist at kiosks (帮办): their ID card + a PIN."""
+    account = db.session.scalar(
+        sa.select(staff.StaffAccount).filter_by(username=username.strip().lower())
+    )
+    if account is None:
+        click.secho(f"no account {username}", fg="red", err=True)
+        sys.exit(1)
+    try:
+        enrol(
+            account,
+            id_number=id_number,
+            pin=pin,
+            pepper=current_app.extensions["miaopi.card_pepper"],
+            now=utcnow(),
+        )
+    except GovCoreError as error:
+        db.session.rollback()
+        click.secho(error.message, fg="red", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{account.username} may now assist at kiosks")

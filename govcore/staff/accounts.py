@@ -146,27 +146,7 @@ def login(
     """
     name = username.strip().lower()
     digest = hashlib.sha256(name.encode()).hexdigest()
-    since = now - FAILURE_WINDOW
-    failures = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.username_digest == digest, LoginFailure.at > since)
-    )
-    if failures >= MAX_FAILURES:
-        audit.record_event(
-            "auth_throttled", actor="anonymous", at=now, details={"name": digest[:16]}
-        )
-        db.session.commit()
-        oldest = db.session.scalar(
-            sa.select(sa.func.min(LoginFailure.at)).where(
-                LoginFailure.username_digest == digest, LoginFailure.at > since
-            )
-        )
-        wait = int((oldest + FAILURE_WINDOW - now).total_seconds()) + 1
-        raise ThrottledError(
-            "登录失败次数过多，请稍后再试（too many failed logins）",
-            retry_after=max(wait, 1),
-        )
+    check_throttle(digest, now)
     account = db.session.scalar(
         sa.select(StaffAccount).where(StaffAccount.username == name)
     )
@@ -192,6 +172,33 @@ def login(
     audit.record_event("staff_login", actor=f"staff:{account.id}", at=now)
     db.session.commit()
     return token, session
+
+
+def check_throttle(digest: str, now: datetime) -> None:
+    """:raise ThrottledError: after :data:`MAX_FAILURES` failures recorded
+    under ``digest`` within :data:`FAILURE_WINDOW` (audited, committed)."""
+    since = now - FAILURE_WINDOW
+    failures = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.username_digest == digest, LoginFailure.at > since)
+    )
+    if failures < MAX_FAILURES:
+        return
+    audit.record_event(
+        "auth_throttled", actor="anonymous", at=now, details={"name": digest[:16]}
+    )
+    db.session.commit()
+    oldest = db.session.scalar(
+        sa.select(sa.func.min(LoginFailure.at)).where(
+            LoginFailure.username_digest == digest, LoginFailure.at > since
+        )
+    )
+    wait = int((oldest + FAILURE_WINDOW - now).total_seconds()) + 1
+    raise ThrottledError(
+        "登录失败次数过多，请稍后再试（too many failed logins）",
+        retry_after=max(wait, 1),
+    )
 
 
 def _password_ok(password_hash: str, password: str) -> bool:

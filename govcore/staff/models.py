@@ -31,6 +31,10 @@ class StaffAccount(db.Model):
     last_totp_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Signing in at a kiosk to assist (帮办): the staff member's own ID card,
+    # found by a keyed digest of its number, and a six-digit PIN (Argon2id).
+    card_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    kiosk_pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
 
     department: Mapped[Department | None] = relationship()
 

@@ -120,14 +120,11 @@ class KioskStart:
     card_type: str
 
 
-def start_session(
-    terminal: Terminal, *, card_seq: int, now: datetime, today: date
-) -> KioskStart:
-    """Start the session of the card on the reader; wipe the card's data from
-    the terminal row.
+def take_card(terminal: Terminal, *, card_seq: int, today: date) -> dict[str, Any]:
+    """The data of the card on the reader, wiped from the terminal row.
 
     :param card_seq: the card the screen saw, so a screen that polled before a
-        card change cannot start a session with the next person's card.
+        card change cannot take the next person's card.
     :raise ConflictError: ``no_card`` when that card is gone or taken.
     :raise ValidationError: ``card_expired`` for a card past its validity.
     """
@@ -135,12 +132,20 @@ def start_session(
     card = terminal.card
     if card is None or not terminal.card_present or terminal.card_seq != card_seq:
         raise ConflictError("请将身份证放在读卡区（no card）", code="no_card")
+    terminal.card = None
     valid_to = card.get("valid_to")
     if valid_to and date.fromisoformat(valid_to) < today:
-        terminal.card = None
         raise ValidationError(
             "证件已过有效期，请使用有效证件或到窗口办理", code="card_expired"
         )
+    return card
+
+
+def start_session(
+    terminal: Terminal, *, card_seq: int, now: datetime, today: date
+) -> KioskStart:
+    """Start the session of the card on the reader (see :func:`take_card`)."""
+    card = take_card(terminal, card_seq=card_seq, today=today)
     identity = Identity(
         id_number=card["id_number"],
         name=card["name"],
@@ -154,7 +159,6 @@ def start_session(
         policy=KIOSK_POLICY,
         terminal_id=terminal.code,
     )
-    terminal.card = None
     audit.record_event(
         "kiosk_session_started",
         actor=f"terminal:{terminal.code}",

@@ -52,6 +52,7 @@
   // clock; the server keeps its own deadline too (a request is activity, a
   // poll is not) and ends the session whatever the page does.
   var page = body.dataset.page;
+  var OPEN_PAGES = ["welcome", "ended", "assist", "assist-pin"];
   var starting = false;
   var idle = document.getElementById("idle");
   var idleSeconds = document.getElementById("idle-seconds");
@@ -107,9 +108,9 @@
   function onState(state) {
     offline.hidden = true;
     var session = state.session;
-    if (page === "welcome" || page === "ended") {
+    if (OPEN_PAGES.indexOf(page) >= 0) {  // no session needed here
       showProblem(state.problem);
-      if (state.card_waiting && !starting) {
+      if (page !== "assist-pin" && state.card_waiting && !starting) {
         starting = true;
         post(body.dataset.start, { card_seq: state.card_seq })
           .then(function (response) { return response.json(); })
@@ -145,7 +146,7 @@
   // ------------------------------------------------------ number pad
   var keypad = document.getElementById("keypad");
   var target = null;
-  var LIMITS = { phone: 11, idnumber: 18, date: 10, digits: 6, decimal: 12 };
+  var LIMITS = { phone: 11, idnumber: 18, date: 10, digits: 6, decimal: 12, pin: 6 };
 
   function openPad(input) {
     target = input;
@@ -154,7 +155,12 @@
     var extra = document.getElementById("keypad-extra");
     extra.textContent = kind === "idnumber" ? "X" : kind === "decimal" ? "." : kind === "date" ? "-" : "";
     extra.disabled = extra.textContent === "";
-    document.getElementById("keypad-display").textContent = input.value;
+    showValue(input);
+  }
+
+  function showValue(input) {
+    var shown = input.dataset.keypad === "pin" ? input.value.replace(/./g, "●") : input.value;
+    document.getElementById("keypad-display").textContent = shown;
   }
 
   function press(key) {
@@ -176,7 +182,7 @@
       if (kind === "date" && (value.length === 4 || value.length === 7)) { value += "-"; }
     }
     target.value = value;
-    document.getElementById("keypad-display").textContent = value;
+    showValue(target);
   }
 
   document.querySelectorAll("[data-keypad]").forEach(function (input) {
@@ -259,10 +265,6 @@
     });
   }
 
-  var PRINT_STATES = { printing: "正在打印……", done: "已打印，请取走", failed: "打印失败" };
-  if (body.lang === "en") {
-    PRINT_STATES = { printing: "Printing…", done: "Printed, please take it", failed: "Printing failed" };
-  }
 
   function watch(section) {
     var kind = section.dataset.kind;
@@ -277,7 +279,7 @@
               state.pages.forEach(function (url, i) {
                 var img = document.createElement("img");
                 img.src = url;
-                img.alt = "第 " + (i + 1) + " 页";
+                img.alt = section.dataset.pageLabel.replace("{n}", String(i + 1));
                 list.appendChild(img);
               });
               show(section, "done");
@@ -295,7 +297,7 @@
             state.prints.forEach(function (row) {
               var li = document.createElement("li");
               li.className = row.status;
-              li.textContent = row.label + "：" + PRINT_STATES[row.status] +
+              li.textContent = row.label + "：" + section.dataset[row.status] +
                 (row.status === "failed" && row.message ? "（" + row.message + "）" : "");
               rows.appendChild(li);
             });
