@@ -40,7 +40,9 @@ blp = Blueprint(
     description="自助终端代理：上报事件、领取指令",
 )
 TERMINAL_AUTH = [{"terminalSecret": []}]
-POLL_STEP_S = 0.5
+# How often a long poll looks for new commands: a print reaches the terminal
+# within this long (one indexed query per step per waiting terminal).
+POLL_STEP_S = 0.2
 
 
 @blp.before_request

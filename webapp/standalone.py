@@ -15,6 +15,8 @@ from devices.agent import Agent, HttpTransport
 from govcore import catalog, terminals
 from govcore.clock import local_date, utcnow
 from govcore.datahub import sandbox
+from govcore.datahub.ports import SubjectDirectory
+from govcore.decisions import proactive
 from govcore.db import db
 from webapp.config import Config
 from webapp.devices import build_devices
@@ -46,9 +48,33 @@ def prepare() -> list[str]:
             now=utcnow(),
         )
         done.append(f"sandbox: generated {subjects} subjects")
+        done.append(offer_demo_grants())
     else:
         done.append(f"sandbox: {sandbox.count_people()} people already present")
     return done
+
+
+DEMO_PROACTIVE_ITEM = "aged-allowance"
+
+
+def offer_demo_grants() -> str:
+    """免申即享 for the demo: who qualifies for the aged allowance without
+    having applied gets an offer (黄妙钿 among them), confirmed at the kiosk or
+    on the phone. Run once, when the sandbox is new."""
+    documents = current_app.extensions["miaopi.documents"]
+    source = current_app.extensions["miaopi.datasource"]
+    if documents is None or not isinstance(source, SubjectDirectory):
+        return "proactive offers: skipped (no signing keys or no directory)"
+    report = proactive.find_and_offer(
+        DEMO_PROACTIVE_ITEM,
+        source=source,
+        directory=source,
+        calendar=current_app.extensions["miaopi.calendar"],
+        documents=documents,
+        now=utcnow(),
+        mode="confirm",
+    )
+    return f"proactive offers ({DEMO_PROACTIVE_ITEM}): {report.offered} made"
 
 
 @standalone_cli.command("prepare")

@@ -18,7 +18,9 @@
   "use strict";
 
   var body = document.body;
-  var POLL_MS = 700;
+  // The welcome screen waits for a card: it asks often, so the page follows
+  // the card within half a second; a session page asks less often.
+  var POLL_MS = ["welcome", "ended", "assist"].indexOf(body.dataset.page) >= 0 ? 300 : 1000;
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
   // ------------------------------------------------------ back/forward cache
@@ -266,6 +268,8 @@
   }
 
 
+  var WATCH_MS = 500;  // a scan or a print in progress
+
   function watch(section) {
     var kind = section.dataset.kind;
     function tick() {
@@ -304,9 +308,9 @@
             show(section, state.failed ? "failed" : state.done ? "done" : "printing");
             if (state.done || state.failed) { return; }
           }
-          window.setTimeout(tick, POLL_MS);
+          window.setTimeout(tick, WATCH_MS);
         })
-        .catch(function () { window.setTimeout(tick, POLL_MS * 2); });
+        .catch(function () { window.setTimeout(tick, WATCH_MS * 2); });
     }
     tick();
   }

@@ -163,7 +163,7 @@ def test_a_proactive_offer_is_confirmed_in_one_tap(kiosk_server, page) -> None:
             calendar=app.extensions["miaopi.calendar"],
             documents=app.extensions["miaopi.documents"],
             now=utcnow(),
-            mode="offer",
+            mode="confirm",
         )
         db.session.commit()
     assert report.offered == 1, report
