@@ -42,6 +42,7 @@ OPEN_ENDPOINTS = frozenset(
         "kiosk.start",
         "kiosk.ended",
         "kiosk.timeout",
+        "kiosk.login_qr",
         "kiosk.prefs",
         "kiosk.assist",
         "kiosk.assist_card",

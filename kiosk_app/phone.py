@@ -9,7 +9,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app, g, redirect, render_template, url_for
+from flask import Response, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -22,6 +22,7 @@ from govcore.clock import local_date
 from govcore.db import db
 from govcore.decisions.proactive import accept_offer, offers_for
 from govcore.errors import GovCoreError
+from govcore.terminals import kiosk
 from kiosk_app import bp
 from kiosk_app.apply import ONE, _print_results, _problem
 from kiosk_app.context import caller, require_person
@@ -39,6 +40,16 @@ def qr_svg(data: str) -> Markup:
     svg = svg[svg.index("<svg") :]  # drop the XML declaration
     label = _("二维码")
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+
+
+@bp.get("/login-qr")
+def login_qr() -> Any:
+    """The welcome screen's QR: log in with the mini-program instead of a card
+    (a new one-time code each time; the page renews it every minute)."""
+    code = kiosk.login_code(g.terminal, now=g.now)
+    db.session.commit()
+    url = f"{current_app.config['MOBILE_KIOSK_LOGIN_URL']}?code={code}"
+    return Response(str(qr_svg(url)), mimetype="image/svg+xml")
 
 
 @bp.get(ONE + "/handoff")

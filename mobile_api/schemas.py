@@ -590,3 +590,16 @@ class TicketSchema(Schema):
 
 class ScanPageResultSchema(Schema):
     pages = fields.Integer(metadata=_desc("本次扫描已收到的页数"))
+
+
+class KioskLoginSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=64),
+        metadata=_desc("终端欢迎页二维码中的一次性登录码"),
+    )
+
+
+class KioskLoginResultSchema(Schema):
+    terminal = fields.String(metadata=_desc("已登录的终端名称"))
+    location = fields.String()

@@ -31,6 +31,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # The mini-program page a kiosk's hand-off QR code opens (扫码续办).
     MOBILE_HANDOFF_URL = "https://miaoban.longhu.gov.cn/m/handoff"
+    # …and the page its welcome-screen QR opens: log in at the kiosk by phone.
+    MOBILE_KIOSK_LOGIN_URL = "https://miaoban.longhu.gov.cn/m/kiosk-login"
     # Uploaded material scans (cleaned images) live here, outside static/.
     UPLOAD_DIR: str | None = None  # default: <instance>/uploads
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -90,6 +92,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # The mini-program page a kiosk's hand-off QR code opens (扫码续办).
     MOBILE_HANDOFF_URL = "https://miaoban.longhu.gov.cn/m/handoff"
+    # …and the page its welcome-screen QR opens: log in at the kiosk by phone.
+    MOBILE_KIOSK_LOGIN_URL = "https://miaoban.longhu.gov.cn/m/kiosk-login"
     # The mobile API and its OpenAPI document (flask-smorest).
     API_TITLE = "miaopi 秒批秒报 mobile API"
     API_VERSION = "v1"

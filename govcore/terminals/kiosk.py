@@ -12,6 +12,8 @@ another card is put on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import hashlib
+import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +21,12 @@ import sqlalchemy as sa
 
 from govcore import audit
 from govcore.db import db
-from govcore.errors import AuthenticationError, ConflictError, ValidationError
+from govcore.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from govcore.identity.ports import Identity
 from govcore.identity.sessions import (
     KIOSK_POLICY,
@@ -31,6 +38,8 @@ from govcore.identity.sessions import (
 )
 from govcore.terminals.models import Terminal
 
+# The welcome screen's login QR code lives this long (the page renews it).
+LOGIN_CODE_LIFETIME = timedelta(minutes=2)
 # A card problem (unreadable card, reader fault) is shown this long.
 CARD_PROBLEM_SHOWN = timedelta(seconds=15)
 # Elder mode (适老化) doubles the idle timeout.
@@ -44,6 +53,7 @@ CARD_FIELDS = (
     "valid_to",
     "nationality",
 )
+PHONE = "phone"  # the "card" of a person who logged in with the mini-program
 
 
 # ------------------------------------------------------------ card events
@@ -130,7 +140,8 @@ def take_card(terminal: Terminal, *, card_seq: int, today: date) -> dict[str, An
     """
     db.session.refresh(terminal, with_for_update=True)
     card = terminal.card
-    if card is None or not terminal.card_present or terminal.card_seq != card_seq:
+    present = terminal.card_present or (card or {}).get("via") == PHONE
+    if card is None or not present or terminal.card_seq != card_seq:
         raise ConflictError("请将身份证放在读卡区（no card）", code="no_card")
     terminal.card = None
     valid_to = card.get("valid_to")
@@ -198,6 +209,63 @@ def set_elder_mode(session: UserSession, on: bool) -> None:
 
 def end_kiosk_session(session: UserSession, *, reason: str, now: datetime) -> None:
     end_session(session, reason=reason, now=now)
+
+
+# ------------------------------------------------------------ phone login
+
+
+def login_code(terminal: Terminal, *, now: datetime) -> str:
+    """A new one-time code for the welcome screen's QR (the previous one
+    stops working)."""
+    code = secrets.token_urlsafe(16)
+    terminal.login_code_hash = _digest(code)
+    terminal.login_code_expires_at = now + LOGIN_CODE_LIFETIME
+    return code
+
+
+def phone_login(code: str, identity: Identity, *, now: datetime) -> Terminal:
+    """The person logged in on the phone scanned a terminal's QR: their
+    identity waits on the terminal like a card, for its screen to start the
+    session. The code works once.
+
+    :raise NotFoundError: unknown, used or expired code (alike).
+    :raise ConflictError: ``terminal_busy`` while someone uses the terminal.
+    """
+    terminal = db.session.scalar(
+        sa.select(Terminal)
+        .where(Terminal.login_code_hash == _digest(code or ""))
+        .with_for_update()
+    )
+    if (
+        terminal is None
+        or terminal.revoked_at is not None
+        or terminal.login_code_expires_at is None
+        or terminal.login_code_expires_at < now
+    ):
+        raise NotFoundError("二维码已失效，请扫描终端屏幕上的新二维码（code expired）")
+    if terminal.card is not None or db.session.scalar(_live(terminal)) is not None:
+        raise ConflictError(
+            "终端正在使用中，请稍后再试（terminal busy）", code="terminal_busy"
+        )
+    terminal.login_code_hash = terminal.login_code_expires_at = None
+    terminal.card = {
+        "card_type": PHONE,
+        "via": PHONE,
+        "id_number": identity.id_number,
+        "name": identity.name,
+    }
+    terminal.card_seq += 1
+    audit.record_event(
+        "kiosk_phone_login",
+        actor="applicant",
+        at=now,
+        target=f"terminal:{terminal.code}",
+    )
+    return terminal
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def terminal_by_code(code: str) -> Terminal | None:

@@ -32,6 +32,10 @@ class Terminal(db.Model):
     card_seq: Mapped[int] = mapped_column(default=0)  # +1 per card put on
     card_problem: Mapped[str | None] = mapped_column(sa.String(40))
     card_problem_at: Mapped[datetime | None]
+    # The welcome screen's QR code for logging in with the mini-program
+    # instead of a card: the SHA-256 of its one-time code, and its expiry.
+    login_code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    login_code_expires_at: Mapped[datetime | None]
 
 
 class TerminalEvent(db.Model):

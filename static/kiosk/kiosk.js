@@ -316,6 +316,14 @@
   }
   document.querySelectorAll("[data-watch]").forEach(watch);
 
+  // The welcome screen's login QR: a one-time code, renewed every minute.
+  document.querySelectorAll("img[data-renew]").forEach(function (img) {
+    var base = img.getAttribute("src");
+    window.setInterval(function () {
+      img.src = base + "?t=" + Date.now();
+    }, parseInt(img.dataset.renew, 10) * 1000);
+  });
+
   playPrompt();
   poll();
   window.setInterval(checkIdle, 500);  // on its own: counts even while offline

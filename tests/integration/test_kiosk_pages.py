@@ -222,3 +222,52 @@ def test_the_back_office_channel_rules_hold_at_the_kiosk(world, client) -> None:
     begin(world, client)
     response = client.get("/kiosk/items/land-use-dispute-ruling")
     assert response.status_code == 404  # counter only
+
+
+def phone_login(client: FlaskClient, name: str, code: str):
+    login = client.post(
+        "/api/v1/auth/dev-login", json={"id_number": PERSON[name], "name": name}
+    ).json
+    return client.post(
+        "/api/v1/kiosk-login",
+        json={"code": code},
+        headers={"Authorization": f"Bearer {login['token']}"},
+    )
+
+
+def login_code(app: Flask, *, age: timedelta = timedelta()) -> str:
+    with app.app_context():
+        terminal = kiosk.terminal_by_code(TERMINAL)
+        code = kiosk.login_code(terminal, now=utcnow() - age)
+        db.session.commit()
+        return code
+
+
+def test_a_phone_login_starts_the_session_like_a_card(world, client) -> None:
+    qr = client.get("/kiosk/login-qr")
+    assert qr.mimetype == "image/svg+xml" and qr.headers["Cache-Control"] == "no-store"
+    code = login_code(world)
+    phone = world.test_client()
+    answer = phone_login(phone, "陈伯", code)
+    assert answer.status_code == 200 and answer.json["terminal"] == "测试终端"
+    poll = client.get("/kiosk/poll").json
+    assert poll["card_waiting"] is True
+    assert begin_with(client, poll["card_seq"]).json["next"] == "/kiosk/home"
+    assert "陈*" in client.get("/kiosk/home").get_data(as_text=True)
+    again = phone_login(phone, "陈伯", code)
+    assert again.status_code == 404  # one use
+
+
+def test_a_phone_login_is_refused_while_the_kiosk_is_in_use(world, client) -> None:
+    begin(world, client, "陈伯")
+    refused = phone_login(world.test_client(), "林秀娥", login_code(world))
+    assert refused.status_code == 409 and refused.json["code"] == "terminal_busy"
+    assert "陈*" in client.get("/kiosk/home").get_data(as_text=True)
+
+
+def test_an_old_login_code_does_not_work(world, client) -> None:
+    old = login_code(world, age=timedelta(minutes=3))
+    assert phone_login(world.test_client(), "陈伯", old).status_code == 404
+    first = login_code(world)
+    login_code(world)  # the screen renewed its QR: the first code is gone
+    assert phone_login(world.test_client(), "陈伯", first).status_code == 404

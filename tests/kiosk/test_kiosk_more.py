@@ -345,3 +345,29 @@ def test_a_foreigners_card_gets_english_and_can_switch(kiosk_server, page) -> No
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert "请选择要办理的事项" in page.inner_text("main")
     kiosk_server.remove_card()
+
+
+def test_log_in_with_the_phone_instead_of_a_card(kiosk_server, page) -> None:
+    kiosk_server.wait_terminal_online()
+    page.goto(f"{kiosk_server.base_url}/kiosk/")
+    qr = page.locator("img.login-qr")
+    qr.wait_for()
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    code = re.search(r"[?&]code=([^&]+)", barcode.text).group(1)
+    api = kiosk_server.base_url + "/api/v1"
+    login = requests.post(
+        f"{api}/auth/dev-login",
+        json={"id_number": PERSON["陈志明"], "name": "陈志明"},
+        timeout=5,
+    ).json()
+    answer = requests.post(
+        f"{api}/kiosk-login",
+        json={"code": code},
+        headers={"Authorization": f"Bearer {login['token']}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    page.wait_for_url("**/kiosk/home")
+    assert "陈*" in page.inner_text("header")
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/kiosk/ended")
