@@ -151,9 +151,13 @@ def _kiosk_test_hygiene(request: pytest.FixtureRequest) -> Iterator[None]:
 # ----------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (one per session)."""
+    """Debian's Chromium, headless, driven by Playwright (one per module).
+
+    Not one per session: Playwright's sync API keeps an asyncio event loop
+    running in the main thread while it is started, and the tests that run
+    after the kiosk's (pyHanko signing through ``asyncio.run``) need none."""
     executable = require_tool("chromium", "chromium")
     from playwright.sync_api import sync_playwright
 

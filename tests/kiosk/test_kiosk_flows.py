@@ -112,6 +112,7 @@ def test_approved_from_card_to_certificate_and_rating(kiosk_server, page) -> Non
     assert page.locator(".mrow.exempt").count() >= 3  # e-licences, no upload
     next_step(page, "confirm")
     shot(page, "approved-06-confirm")
+    no_serious_violations(page)
     printed_before = len(spool(kiosk_server))
     submit(page)
     assert "办理成功" in page.inner_text("h1")
@@ -136,6 +137,7 @@ def test_approved_from_card_to_certificate_and_rating(kiosk_server, page) -> Non
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url("**/finish")
     shot(page, "approved-09-finish")
+    no_serious_violations(page)
     with kiosk_server.app.app_context():
         rating = db.session.scalars(
             sa.select(ServiceRating).filter_by(application_id=application.id)
@@ -146,6 +148,7 @@ def test_approved_from_card_to_certificate_and_rating(kiosk_server, page) -> Non
     page.wait_for_url("**/kiosk/ended", timeout=SCREEN_CHANGE_S * 1000)
     assert "您已取走证件" in page.inner_text("main")
     shot(page, "approved-10-ended")
+    no_serious_violations(page)
 
 
 def test_refused_with_reasons_and_a_printed_decision(kiosk_server, page) -> None:

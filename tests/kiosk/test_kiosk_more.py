@@ -128,6 +128,7 @@ def test_continue_on_the_phone_ends_the_kiosk_session(kiosk_server, page) -> Non
     page.get_by_role("link", name="到手机上继续").click()
     page.wait_for_url("**/handoff")
     shot(page, "handoff-qr")
+    no_serious_violations(page)
     url = read_qr(page)
     code = re.search(r"[?&]code=([^&]+)", url).group(1)
     api = kiosk_server.base_url + "/api/v1"
@@ -196,6 +197,7 @@ def test_the_printed_document_can_be_taken_on_the_phone(kiosk_server, page) -> N
     page.get_by_role("link", name="用手机扫码领取").click()
     page.wait_for_url("**/pickup")
     shot(page, "pickup-qr")
+    no_serious_violations(page)
     url = read_qr(page)
     assert url.startswith(kiosk_server.base_url + "/verify/pickup/")
     pdf = requests.get(url, timeout=10)
@@ -214,6 +216,7 @@ def test_a_lost_network_is_said_and_recovers(kiosk_server, page) -> None:
     notice.wait_for(state="visible")
     assert "网络暂时中断" in notice.inner_text()
     shot(page, "offline")
+    no_serious_violations(page)
     page.context.set_offline(False)
     notice.wait_for(state="hidden")
     assert page.url.endswith("/kiosk/home")
