@@ -1,8 +1,10 @@
 """The touch-screen kiosk at /kiosk/ (粤智助-style self-service terminal).
 
 ``context`` binds the screen to its terminal and the card holder's session;
-``welcome`` starts and ends sessions; ``browse`` finds a service; ``apply``
-carries an application from the form to the printed result.
+``welcome`` starts and ends sessions; ``browse`` finds a service; ``form``,
+``materials`` and ``result`` carry an application from the form to the
+printed result (``steps`` holds what they share); ``phone`` hands over to
+the mini-program; ``assist`` signs hall staff in.
 """
 
 from flask import Blueprint
@@ -14,10 +16,12 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 bp.add_app_template_global(prompt_url, "prompt_url")
 
 from kiosk_app import (  # noqa: E402,F401  (the routes)
-    apply,
     assist,
     browse,
     context,
+    form,
+    materials,
     phone,
+    result,
     welcome,
 )

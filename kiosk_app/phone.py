@@ -24,7 +24,8 @@ from govcore.decisions.proactive import accept_offer, offers_for
 from govcore.errors import GovCoreError
 from govcore.terminals import kiosk
 from kiosk_app import bp
-from kiosk_app.apply import ONE, _print_results, _problem
+from kiosk_app.result import print_results
+from kiosk_app.steps import ONE, problem
 from kiosk_app.context import caller, require_person
 from kiosk_app.services import calendar, data_source, documents
 
@@ -121,6 +122,6 @@ def accept(offer_id: str) -> Any:
         )
     except GovCoreError as error:
         db.session.rollback()
-        return _problem(error, back=url_for("kiosk.offers"))
-    _print_results(application)
+        return problem(error, back=url_for("kiosk.offers"))
+    print_results(application)
     return redirect(url_for("kiosk.result", application_id=application.public_id))

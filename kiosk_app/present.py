@@ -45,7 +45,7 @@ def phrases() -> dict[str, dict[str, list[str]]]:
 
 
 def form_rows(
-    application: Application, entered: dict[str, str] | None = None
+    application: Application, entered: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """One row per form field the applicant sees, in the item's order."""
     entered = entered or {}

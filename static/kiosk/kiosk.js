@@ -100,9 +100,15 @@
     }
   }
 
-  function showProblem(text) {
+  // A problem the server answered to this page (an expired card, a card
+  // that is not a staff card) stays up for a while; the polls would
+  // otherwise clear it at once.
+  var answeredUntil = 0;
+
+  function showProblem(text, answered) {
     var box = document.getElementById("card-problem");
-    if (!box) { return; }
+    if (!box || (!answered && Date.now() < answeredUntil)) { return; }
+    if (answered) { answeredUntil = Date.now() + 10000; }
     box.hidden = !text;
     box.textContent = text || "";
   }
@@ -118,7 +124,7 @@
           .then(function (response) { return response.json(); })
           .then(function (answer) {
             if (answer.next) { leave(answer.next); return; }
-            showProblem(answer.error);
+            showProblem(answer.error, true);
             starting = false;
           })
           .catch(function () { starting = false; });
