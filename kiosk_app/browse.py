@@ -61,11 +61,11 @@ def items() -> str:
     )
     if event:
         versions = [v for v in versions if event in v.spec.life_events]
-    title = chosen.label if chosen else event or (keyword and f"“{keyword}”") or ""
+    title = chosen.label if chosen else event or (keyword and f"“{keyword}”")
     return render_template(
         "kiosk/items.html",
         versions=versions,
-        title=title,
+        title=title or "全部事项",
         keyword=keyword or "",
         searching="q" in request.args,
         prompt="search" if "q" in request.args else "choose",

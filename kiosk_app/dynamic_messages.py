@@ -164,6 +164,7 @@ ERRORS = (
 
 # Values shown through _() in templates: fees, material states, yes/no.
 SHOWN_VALUES = (
+    N_("全部事项"),
     N_("收费"),
     N_("不收费"),
     N_("是"),

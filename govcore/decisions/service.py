@@ -334,7 +334,7 @@ def explanation(decision: Decision) -> list[dict[str, Any]]:
                 "found": [
                     {
                         "path": path,
-                        "value": _shown(value),
+                        "value": _worded(_shown(value)),
                         "source": SOURCES.get(path.split(".")[0], path.split(".")[0]),
                     }
                     for path, value in check["values"].items()
@@ -347,6 +347,32 @@ def explanation(decision: Decision) -> list[dict[str, Any]]:
             }
         )
     return items
+
+
+# Codes of the shared data, in the words an applicant reads (the reviewer
+# sees the codes: checks_for_reviewer keeps them).
+VALUE_WORDS = {
+    "ACTIVE": "有效（正在享受）",
+    "VALID": "有效",
+    "NORMAL": "正常",
+    "PENDING": "审核中",
+    "SUSPENDED": "已暂停",
+    "STOPPED": "已停止",
+    "LOST": "已挂失",
+    "MARRIED": "已婚",
+    "CANCELLED_DEATH": "已注销（死亡）",
+    "CANCELLED_MOVE": "已迁出",
+}
+
+
+def _worded(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_worded(v) for v in value]
+    if isinstance(value, bool):  # before str: and True must not match 1
+        return "是" if value else "否"
+    if isinstance(value, str):
+        return VALUE_WORDS.get(value, value)
+    return value
 
 
 def _shown(value: Any) -> Any:

@@ -192,6 +192,9 @@ def test_elder_mode_doubles_the_idle_time(world, client) -> None:
     assert response.location == "/kiosk/home"
     page = client.get("/kiosk/home").get_data(as_text=True)
     assert 'class="elder"' in page and 'data-idle="240"' in page
+    assert "/kiosk/items?all=1" in page  # fewer sections, one way to all items
+    everything = client.get("/kiosk/items?all=1").get_data(as_text=True)
+    assert "全部事项" in everything and everything.count('class="tile"') == 20
     with world.app_context():
         assert db.session.scalars(sa.select(UserSession.idle_seconds)).one() == 240
 

@@ -374,3 +374,29 @@ def test_log_in_with_the_phone_instead_of_a_card(kiosk_server, page) -> None:
     assert "陈*" in page.inner_text("header")
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/kiosk/ended")
+
+
+def test_a_whole_application_in_landscape_elder_mode(
+    kiosk_server, landscape_page
+) -> None:
+    page = landscape_page
+    start(page, kiosk_server, "蔡婵娟")
+    page.get_by_role("button", name="长者模式").click()
+    page.wait_for_url("**/kiosk/home")
+    shot(page, "landscape-elder-02-home")
+    choose(page, "高龄老人津贴申领")
+    shot(page, "landscape-elder-04-form")
+    no_serious_violations(page)
+    next_step(page, "materials")
+    shot(page, "landscape-elder-05-materials")
+    no_serious_violations(page)
+    next_step(page, "confirm")
+    shot(page, "landscape-elder-06-confirm")
+    submit(page)
+    assert "未获批准" in page.inner_text("h1")  # she already receives it
+    prints_finished(page)
+    shot(page, "landscape-elder-07-result")
+    no_serious_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    kiosk_server.remove_card(wait=False)
+    page.wait_for_url("**/kiosk/ended")
