@@ -1,7 +1,12 @@
-"""The staff console at /admin/ for the bureau and the departments."""
+"""The staff console at /admin/ for the bureau and the departments.
+
+``access`` requires a staff login and each page's permission; ``auth`` logs
+in (password + TOTP) and out; ``views`` has the home page and the catalogue;
+``reviews`` the manual review queue; ``fleet`` the kiosks.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from backoffice import views  # noqa: E402,F401  (registers the routes on bp)
+from backoffice import access, auth, fleet, reviews, views  # noqa: E402,F401

@@ -19,6 +19,7 @@ from govcore.datahub.ports import SubjectDirectory
 from govcore.decisions import proactive
 from govcore.db import db
 from webapp.config import Config
+from webapp.demo_staff import create_demo_accounts, current_totp
 from webapp.devices import build_devices
 from webapp.notifications import DeliveryThread
 
@@ -85,6 +86,14 @@ def prepare_command() -> None:
         click.echo(line)
 
 
+@standalone_cli.command("totp")
+@click.argument("username")
+@with_appcontext
+def totp_command(username: str) -> None:
+    """The current TOTP code of a demo account (the standalone demo only)."""
+    click.echo(current_totp(username))
+
+
 @standalone_cli.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -95,6 +104,8 @@ def run_command(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     for line in prepare():
+        click.echo(line)
+    for line in create_demo_accounts():
         click.echo(line)
     base = f"http://{host}:{port}"
     click.secho("\nmiaopi 秒批秒报 standalone demo", bold=True)

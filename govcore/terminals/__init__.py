@@ -12,6 +12,7 @@ from govcore.terminals.commands import (
     scanned_pages,
     take_commands,
 )
+from govcore.terminals.fleet import FleetRow, fleet
 from govcore.terminals.models import Terminal, TerminalCommand, TerminalEvent
 from govcore.terminals.service import (
     HEARTBEAT_STALE,
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_SCAN_PAGES",
     "MAX_SKEW",
     "EventOutcome",
+    "FleetRow",
     "Terminal",
     "TerminalCommand",
     "TerminalEvent",
@@ -36,6 +38,7 @@ __all__ = [
     "authenticate",
     "discard_scan",
     "document_to_print",
+    "fleet",
     "online",
     "queue_command",
     "record_event",

@@ -1,0 +1,3 @@
+"""The console's tests use the API tests' world (catalogue + sandbox)."""
+
+from tests.api.conftest import world  # noqa: F401  (a fixture)
