@@ -2,11 +2,12 @@
 
 ``access`` requires a staff login and each page's permission; ``auth`` logs
 in (password + TOTP) and out; ``views`` has the home page and the catalogue;
-``reviews`` the manual review queue; ``fleet`` the kiosks.
+``reviews`` the manual review queue; ``fleet`` the kiosks; ``audit`` the
+audit log for auditors.
 """
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from backoffice import access, auth, fleet, reviews, views  # noqa: E402,F401
+from backoffice import access, audit, auth, fleet, reviews, views  # noqa: E402,F401

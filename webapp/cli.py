@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from govcore import applications, catalog
+from govcore import applications, audit, catalog
 from govcore.applications import idempotency
+from govcore.db import db
 from govcore.datahub import SubjectDirectory
 from govcore import decisions
 from govcore.decisions import proactive
@@ -30,6 +32,7 @@ catalog_cli = AppGroup("catalog", help="Item catalogue (事项目录).")
 sandbox_cli = AppGroup("sandbox", help="Synthetic shared-data registry (数据共享沙箱).")
 applications_cli = AppGroup("applications", help="Applications (办件) upkeep.")
 reviews_cli = AppGroup("reviews", help="Manual review tasks (人工审核).")
+audit_cli = AppGroup("audit", help="The append-only audit log (审计日志).")
 rules_cli = AppGroup("rules", help="Rules (秒批): check, proactive grants, dry runs.")
 
 
@@ -317,7 +320,24 @@ def reviews_decide(task_id: str, approve: bool, reason: str, staff_id: str) -> N
     click.echo(f"{decision.application.reference_no}: {decision.outcome}")
 
 
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain: exit 1 naming the first changed or orphaned event."""
+    broken = audit.verify_chain()
+    count = db.session.scalar(sa.select(sa.func.count(audit.AuditEvent.id)))
+    if broken is not None:
+        click.secho(
+            f"audit log broken at event {broken}: it was changed, or an event "
+            "before it was deleted",
+            fg="red",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"audit log intact: {count} events")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(audit_cli)
     app.cli.add_command(reviews_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(applications_cli)

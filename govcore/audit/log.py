@@ -88,6 +88,31 @@ def verify_chain() -> int | None:
     return None
 
 
+def search_events(
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    """Events matching every given filter (``action`` exact; ``actor`` and
+    ``target`` by prefix), the newest first."""
+    query = sa.select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(AuditEvent.actor.startswith(actor, autoescape=True))
+    if target:
+        query = query.where(AuditEvent.target.startswith(target, autoescape=True))
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
 def _digest(prev: str, at: datetime, *fields: Any) -> str:
     canonical = json.dumps(
         [prev, at.isoformat(timespec="microseconds"), *fields],
