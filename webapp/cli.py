@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 
 from govcore import applications, audit, catalog
 from govcore.applications import idempotency
+from govcore.audit.grants import app_role_grants
 from govcore.db import db
 from govcore.datahub import SubjectDirectory
 from govcore import decisions
@@ -334,6 +335,27 @@ def audit_verify() -> None:
         )
         sys.exit(1)
     click.echo(f"audit log intact: {count} events")
+
+
+@audit_cli.command("grants")
+@click.argument("role")
+@click.option("--schema", default="public", show_default=True)
+@click.option("--apply", "apply_", is_flag=True, help="Run them (as the owner).")
+def audit_grants(role: str, schema: str, apply_: bool) -> None:
+    """The PostgreSQL privileges of the app's ROLE: its tables, but the audit
+    log append-only (no UPDATE, DELETE, TRUNCATE). Printed, or run."""
+    try:
+        statements = app_role_grants(role, schema)
+    except ValueError as error:
+        fail(GovCoreError(str(error)))
+    if apply_:
+        if db.engine.dialect.name != "postgresql":
+            fail(GovCoreError("privileges are for PostgreSQL"))
+        for statement in statements:
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+    for statement in statements:
+        click.echo(statement + ";")
 
 
 def init_app(app: Flask) -> None:
