@@ -41,6 +41,24 @@ def read_qr(page: Any) -> str:
     return barcode.text
 
 
+def from_the_phone(
+    server: KioskServer, name: str, path: str, code: str
+) -> requests.Response:
+    """``name`` logs in on the mini-program and posts ``code`` to ``path``."""
+    api = server.base_url + "/api/v1"
+    login = requests.post(
+        f"{api}/auth/dev-login",
+        json={"id_number": PERSON[name], "name": name},
+        timeout=5,
+    ).json()
+    return requests.post(
+        api + path,
+        json={"code": code},
+        headers={"Authorization": f"Bearer {login['token']}"},
+        timeout=5,
+    )
+
+
 def no_serious_violations(page: Any) -> None:
     assert axe_violations(page) == []
 
@@ -131,18 +149,7 @@ def test_continue_on_the_phone_ends_the_kiosk_session(kiosk_server, page) -> Non
     no_serious_violations(page)
     url = read_qr(page)
     code = re.search(r"[?&]code=([^&]+)", url).group(1)
-    api = kiosk_server.base_url + "/api/v1"
-    login = requests.post(
-        f"{api}/auth/dev-login",
-        json={"id_number": PERSON["洪思敏"], "name": "洪思敏"},
-        timeout=5,
-    ).json()
-    claimed = requests.post(
-        f"{api}/handoff/claim",
-        json={"code": code},
-        headers={"Authorization": f"Bearer {login['token']}"},
-        timeout=5,
-    )
+    claimed = from_the_phone(kiosk_server, "洪思敏", "/handoff/claim", code)
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["channel"] == "mobile"
     page.wait_for_url("**/kiosk/ended")
@@ -264,14 +271,12 @@ def test_both_orientations_every_browsing_screen(
             assert axe_violations(page) == [], (name, orientation)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= page.viewport_size["width"], (name, "scrolls sideways")
-            small = page.evaluate(
-                """() => [...document.querySelectorAll(
+            small = page.evaluate("""() => [...document.querySelectorAll(
                     'a, button, label.choice, label.chip')]
                   .filter(e => e.offsetParent !== null)
                   .map(e => e.getBoundingClientRect())
                   .filter(r => r.height < 64)
-                  .length"""
-            )
+                  .length""")
             assert small == 0, (name, orientation, "touch targets under 64 px")
         kiosk_server.remove_card()
         page.wait_for_url("**/kiosk/ended")
@@ -357,18 +362,7 @@ def test_log_in_with_the_phone_instead_of_a_card(kiosk_server, page) -> None:
     qr.wait_for()
     (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
     code = re.search(r"[?&]code=([^&]+)", barcode.text).group(1)
-    api = kiosk_server.base_url + "/api/v1"
-    login = requests.post(
-        f"{api}/auth/dev-login",
-        json={"id_number": PERSON["陈志明"], "name": "陈志明"},
-        timeout=5,
-    ).json()
-    answer = requests.post(
-        f"{api}/kiosk-login",
-        json={"code": code},
-        headers={"Authorization": f"Bearer {login['token']}"},
-        timeout=5,
-    )
+    answer = from_the_phone(kiosk_server, "陈志明", "/kiosk-login", code)
     assert answer.status_code == 200, answer.text
     page.wait_for_url("**/kiosk/home")
     assert "陈*" in page.inner_text("header")
