@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, g, render_template, request
@@ -12,7 +12,7 @@ from flask import Response, g, render_template, request
 from backoffice import bp
 from backoffice.access import permission
 from govcore import audit
-from govcore.clock import DISTRICT_TZ
+from govcore.clock import DISTRICT_TZ, day_start
 
 EXPORT_LIMIT = 10_000
 
@@ -31,8 +31,7 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
             day = None
             typed[key] = ""
         if day:
-            start = datetime.combine(day, time(), tzinfo=DISTRICT_TZ)
-            filters[key] = start + timedelta(days=shift)
+            filters[key] = day_start(day + timedelta(days=shift))
     return filters, typed
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import g, render_template
@@ -11,7 +10,7 @@ from flask import g, render_template
 from backoffice import bp
 from backoffice.access import permission
 from govcore import catalog, terminals
-from govcore.clock import DISTRICT_TZ, local_date
+from govcore.clock import day_bounds, local_date
 from govcore.reports import overview
 from govcore.staff.roles import DEPARTMENTAL, Role
 
@@ -21,11 +20,11 @@ from govcore.staff.roles import DEPARTMENTAL, Role
 def index() -> Any:
     """今日概况: applications, how they were decided, what waits, the kiosks."""
     today = local_date(g.now)
-    start = datetime.combine(today, time(), tzinfo=DISTRICT_TZ)
+    start, end = day_bounds(today)
     department = g.staff.department_id if Role(g.staff.role) in DEPARTMENTAL else None
     figures = overview(
         since=start,
-        until=start + timedelta(days=1),
+        until=end,
         today=today,
         department_id=department,
     )

@@ -10,7 +10,7 @@ from flask import abort, g, render_template, request
 
 from govcore import catalog
 from govcore.applications import usage_counts
-from govcore.applications.display import guide_material
+from govcore.applications.display import fee_text, guide_material
 from govcore.catalog import Category, Channel, ItemVersion
 from govcore.catalog.search import MAX_KEYWORD, search_items
 from govcore.clock import local_date
@@ -91,11 +91,6 @@ def guide(code: str) -> str:
     )
 
 
-def fee_text(version: ItemVersion) -> str:
-    fee = version.spec.fee
-    return (fee.standard or "收费") if fee.charged else "不收费"
-
-
 @bp.app_template_filter("kiosk_fee")
 def _fee_filter(version: ItemVersion) -> str:
-    return fee_text(version)
+    return fee_text(version.spec.fee)

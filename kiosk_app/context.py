@@ -131,6 +131,16 @@ def assisting() -> dict[str, Any] | None:
     return None
 
 
+def forget_person() -> dict[str, Any] | None:
+    """Clear the screen's cookie of the person (token, preferences, scans,
+    prints); an assisting staff member's sign-in survives. Returns it."""
+    staff = assisting()
+    session.clear()
+    if staff:
+        session["staff"] = staff
+    return staff
+
+
 def prefs() -> dict[str, Any]:
     return {
         "elder": bool(session.get("elder")),

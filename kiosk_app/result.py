@@ -12,7 +12,6 @@ from govcore import applications as apps
 from govcore import decisions, terminals
 from govcore.applications import Application, Status
 from govcore.applications.access import actor_label
-from govcore.certificates.verification import documents_of
 from govcore.db import db
 from govcore.errors import ConflictError, GovCoreError, ValidationError
 from govcore.ratings import BAD_REASONS, GOOD_REASONS, rating_of
@@ -70,26 +69,17 @@ def submit(application_id: str) -> Any:
 
 
 def print_results(application: Application) -> None:
-    """Print what the decision produced: the certificate or the written
-    refusal on A4 with its ticket; a receipt's ticket alone."""
-    actor = caller()
-    commands = []
-    for document in documents_of(application.id):
-        if document.status == "revoked":
-            continue
-        if document.kind in ("certificate", "refusal"):
-            commands.append(
-                terminals.request_print(
-                    g.terminal,
-                    document,
-                    actor=f"staff:{actor.staff_id}" if actor.staff_id else "applicant",
-                    now=g.now,
-                )
-            )
-        commands.append(terminals.request_receipt(g.terminal, document, now=g.now))
+    """Print the decision's documents at this terminal; the page follows them."""
+    commands = terminals.print_results(
+        g.terminal,
+        application.id,
+        actor=actor_label(application, caller()),
+        now=g.now,
+    )
     db.session.commit()
-    prints = session.setdefault("prints", {})
-    prints[application.public_id] = [c.public_id for c in commands]
+    session.setdefault("prints", {})[application.public_id] = [
+        c.public_id for c in commands
+    ]
     session.modified = True
 
 
@@ -139,19 +129,8 @@ def reprint(application_id: str) -> Any:
         if command.status != "failed":
             kept.append(command.public_id)
             continue
-        document = terminals.document_to_print(g.terminal, command.payload["document"])
         try:
-            if command.kind == "print_document":
-                again.append(
-                    terminals.request_print(
-                        g.terminal,
-                        document,
-                        actor=command.payload.get("actor", "applicant"),
-                        now=g.now,
-                    )
-                )
-            else:
-                again.append(terminals.request_receipt(g.terminal, document, now=g.now))
+            again.append(terminals.print_again(g.terminal, command, now=g.now))
         except GovCoreError as error:
             db.session.rollback()
             return problem(

@@ -31,7 +31,4 @@ def documents() -> DocumentServices:
 
 
 def upload_limits() -> UploadLimits:
-    config = current_app.config
-    return UploadLimits(
-        max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
-    )
+    return UploadLimits.from_config(current_app.config)

@@ -25,9 +25,10 @@ from flask_babel import gettext as _
 from govcore.clock import local_date
 from govcore.db import db
 from govcore.errors import GovCoreError
+from govcore.identity.sessions import end_session
 from govcore.terminals import kiosk
 from kiosk_app import bp
-from kiosk_app.context import assisting
+from kiosk_app.context import forget_person
 
 PROBLEM_MESSAGES = {
     "no_card": "没有检测到证件，请把身份证放在读卡区",
@@ -89,10 +90,7 @@ def start() -> Any:
         db.session.commit()  # an expired card's data is wiped all the same
         return jsonify(error=_(error.message), code=error.code), 409
     db.session.commit()
-    staff = session.get("staff")
-    session.clear()
-    if staff:
-        session["staff"] = staff  # the assisting staff member stays signed in
+    forget_person()  # the assisting staff member stays signed in
     session["token"] = started.token
     # A foreigner's permanent residence card chooses English; any can switch.
     session["lang"] = "en" if started.card_type == "foreigner" else "zh"
@@ -120,7 +118,7 @@ def prefs() -> Any:
 
 @bp.post("/exit")
 def exit_session() -> Any:
-    kiosk.end_kiosk_session(g.person, reason="user_exit", now=g.now)
+    end_session(g.person, reason="user_exit", now=g.now)
     db.session.commit()
     return redirect(url_for("kiosk.ended"))
 
@@ -130,7 +128,7 @@ def timeout() -> Any:
     """The page counted the person's idle time out (the server's own deadline
     would end the session a little later anyway)."""
     if g.person is not None:
-        kiosk.end_kiosk_session(g.person, reason="idle", now=g.now)
+        end_session(g.person, reason="idle", now=g.now)
         db.session.commit()
     g.person = None
     return "", 204
@@ -140,10 +138,7 @@ def timeout() -> Any:
 def ended() -> Any:
     """The session is over: say why, forget everything, back to welcome."""
     reason = g.end_reason or "user_exit"
-    staff = assisting()
-    session.clear()
-    if staff:
-        session["staff"] = staff
+    staff = forget_person()
     response = render_template(
         "kiosk/ended.html",
         message=_(END_MESSAGES.get(reason, "本次服务已结束。")),

@@ -25,6 +25,7 @@ from govcore.applications import (
 )
 from govcore.applications.display import (
     PROBLEM_LABELS,
+    fee_text,
     guide_material,
     masked,
     source_of,
@@ -55,7 +56,6 @@ def item_summary(version: ItemVersion) -> dict[str, Any]:
 
 def item_detail(version: ItemVersion) -> dict[str, Any]:
     spec = version.spec
-    fee = spec.fee
     return {
         **item_summary(version),
         "impl_body": spec.impl_body,
@@ -65,7 +65,7 @@ def item_detail(version: ItemVersion) -> dict[str, Any]:
             guide_material(m, spec.tolerance.materials) for m in spec.materials
         ],
         "limits": spec.limits.model_dump(),
-        "fee": (fee.standard or "收费") if fee.charged else "不收费",
+        "fee": fee_text(spec.fee),
         "channels": [c.value for c in spec.channels],
         "location": spec.location,
         "office_hours": spec.office_hours,

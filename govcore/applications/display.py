@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from govcore.applications.models import FormValue, MaterialRecord
-from govcore.catalog.schema import FieldType, FormField, Material, Requirement
+from govcore.catalog.schema import Fee, FieldType, FormField, Material, Requirement
 from govcore.datahub import ELICENCE_TYPES, SOURCES
 from govcore.privacy import (
     mask_account,
@@ -34,6 +34,11 @@ REQUIREMENT_LABELS = {
     Requirement.TOLERABLE: "容缺（可后补）",
 }
 PERSON_NAME_PATHS = {"HK.name", "MR.entity.legal_rep_name", "HL.birth_cert.child_name"}
+
+
+def fee_text(fee: Fee) -> str:
+    """收费 or 不收费, as the guide of an item says it."""
+    return (fee.standard or "收费") if fee.charged else "不收费"
 
 
 def guide_material(material: Material, tolerable: list[str]) -> dict[str, Any]:

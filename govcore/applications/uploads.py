@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -53,6 +55,13 @@ class UploadLimits:
     max_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 40_000_000
     max_side: int = 12_000
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> UploadLimits:
+        """The limits ``UPLOAD_MAX_BYTES`` and ``UPLOAD_MAX_PIXELS`` set."""
+        return cls(
+            max_bytes=config["UPLOAD_MAX_BYTES"], max_pixels=config["UPLOAD_MAX_PIXELS"]
+        )
 
 
 def clean_image(data: bytes, *, limits: UploadLimits = UploadLimits()) -> CleanImage:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from govcore.applications.uploads import UploadLimits, clean_image
 from govcore.certificates import delivery
 from govcore.certificates.models import ResultDocument
+from govcore.certificates.verification import documents_of
 from govcore.db import db
 from govcore.errors import ConflictError, NotFoundError, ValidationError
 from govcore.filestore import FileStore
@@ -83,6 +84,36 @@ def request_receipt(
     return queue_command(
         terminal, "print_receipt", {"document": document.public_id}, now=now
     )
+
+
+def print_results(
+    terminal: Terminal, application_id: int, *, actor: str, now: datetime
+) -> list[TerminalCommand]:
+    """Print at ``terminal`` what a decision produced: a certificate or a
+    written refusal on A4 with its ticket; a receipt's ticket alone. Revoked
+    documents are left out."""
+    commands = []
+    for document in documents_of(application_id):
+        if document.status == "revoked":
+            continue
+        if document.kind in ("certificate", "refusal"):
+            commands.append(request_print(terminal, document, actor=actor, now=now))
+        commands.append(request_receipt(terminal, document, now=now))
+    return commands
+
+
+def print_again(
+    terminal: Terminal, command: TerminalCommand, *, now: datetime
+) -> TerminalCommand:
+    """The same print as ``command`` (which failed) once the printer is fixed.
+
+    :raise ConflictError: ``revoked`` or ``reprint_limit`` for an A4 print.
+    """
+    document = document_to_print(terminal, command.payload["document"])
+    if command.kind == "print_document":
+        actor = str(command.payload.get("actor", "applicant"))
+        return request_print(terminal, document, actor=actor, now=now)
+    return request_receipt(terminal, document, now=now)
 
 
 def request_scan(terminal: Terminal, *, now: datetime) -> TerminalCommand:

@@ -4,13 +4,13 @@ its printers' paper and toner, its reader, and today's work."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from govcore.applications.models import Application
-from govcore.clock import DISTRICT_TZ
+from govcore.clock import day_bounds, local_date
 from govcore.db import db
 from govcore.terminals.models import Terminal
 from govcore.terminals.service import online
@@ -45,15 +45,15 @@ class FleetRow:
 
 def fleet(*, now: datetime, today: date | None = None) -> list[FleetRow]:
     """Every registered terminal, those needing attention first."""
-    today = today or now.astimezone(DISTRICT_TZ).date()
-    start = datetime.combine(today, time(), tzinfo=DISTRICT_TZ)
+    today = today or local_date(now)
+    start, end = day_bounds(today)
     counts = dict(
         db.session.execute(
             sa.select(Application.terminal_id, sa.func.count(Application.id))
             .where(
                 Application.terminal_id.is_not(None),
                 Application.created_at >= start,
-                Application.created_at < start + timedelta(days=1),
+                Application.created_at < end,
             )
             .group_by(Application.terminal_id)
         ).all()

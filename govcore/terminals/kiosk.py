@@ -207,10 +207,6 @@ def set_elder_mode(session: UserSession, on: bool) -> None:
     session.idle_seconds = int(idle.total_seconds())
 
 
-def end_kiosk_session(session: UserSession, *, reason: str, now: datetime) -> None:
-    end_session(session, reason=reason, now=now)
-
-
 # ------------------------------------------------------------ phone login
 
 

@@ -11,17 +11,13 @@ import pyotp
 from govcore import staff
 from govcore.applications import Status
 from govcore.clock import utcnow
-from govcore.datahub.sandbox import SandboxDataSource
 from govcore.db import db
 from govcore.terminals import kiosk
 from tests.kiosk.harness import KioskServer, axe_violations, shot, wait_for
 from tests.kiosk.test_kiosk_flows import (
     application_of,
-    choose,
-    next_step,
+    apply_with_a_source_down,
     prints_finished,
-    start,
-    submit,
 )
 
 PASSWORD = "correct horse battery"
@@ -54,16 +50,7 @@ def log_in(page: Any, server: KioskServer, username: str, secret: str) -> None:
 def test_login_with_totp_and_a_manual_review(kiosk_server, page, new_context) -> None:
     # A citizen at the kiosk while 社保 is down: a task for 区民政局.
     kiosk_page = new_context().new_page()
-    start(kiosk_page, kiosk_server, "陈伯")
-    choose(kiosk_page, "高龄老人津贴申领")
-    next_step(kiosk_page, "materials")
-    next_step(kiosk_page, "confirm")
-    extensions = kiosk_server.app.extensions
-    extensions["miaopi.datasource"] = SandboxDataSource(unavailable={"SI"})
-    try:
-        submit(kiosk_page)
-    finally:
-        extensions["miaopi.datasource"] = SandboxDataSource()
+    apply_with_a_source_down(kiosk_page, kiosk_server, "陈伯", "SI")
     prints_finished(kiosk_page)
     kiosk_server.remove_card()
 

@@ -78,6 +78,23 @@ def prints_finished(page: Any) -> list[str]:
     return items.all_inner_texts()
 
 
+def apply_with_a_source_down(
+    page: Any, server: KioskServer, name: str, source: str
+) -> None:
+    """``name`` applies for the aged allowance at the kiosk while ``source``
+    does not answer at the moment of submission."""
+    start(page, server, name)
+    choose(page, "高龄老人津贴申领")
+    next_step(page, "materials")
+    next_step(page, "confirm")
+    extensions = server.app.extensions
+    extensions["miaopi.datasource"] = SandboxDataSource(unavailable={source})
+    try:
+        submit(page)
+    finally:
+        extensions["miaopi.datasource"] = SandboxDataSource()
+
+
 def application_of(server: KioskServer, name: str) -> Application:
     with server.app.app_context():
         return db.session.scalars(
@@ -169,16 +186,7 @@ def test_refused_with_reasons_and_a_printed_decision(kiosk_server, page) -> None
 def test_a_data_source_down_means_manual_review_with_a_receipt(
     kiosk_server, page
 ) -> None:
-    start(page, kiosk_server, "林秀娥")
-    choose(page, "高龄老人津贴申领")
-    next_step(page, "materials")
-    next_step(page, "confirm")
-    extensions = kiosk_server.app.extensions
-    extensions["miaopi.datasource"] = SandboxDataSource(unavailable={"SI"})
-    try:
-        submit(page)
-    finally:
-        extensions["miaopi.datasource"] = SandboxDataSource()
+    apply_with_a_source_down(page, kiosk_server, "林秀娥", "SI")
     text = page.inner_text("main")
     assert "等待工作人员审核" in text and "承诺办结日期" in text
     lines = prints_finished(page)
