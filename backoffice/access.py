@@ -20,7 +20,7 @@ from govcore import staff
 from govcore.clock import utcnow
 from govcore.db import db
 from govcore.errors import AuthenticationError
-from govcore.staff.roles import PERMISSIONS, Role
+from govcore.staff.roles import PERMISSIONS, roles_label
 
 OPEN_ENDPOINTS = frozenset({"admin.login", "admin.login_submit"})
 
@@ -60,8 +60,8 @@ def permission(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not staff.allowed(g.staff.role, name):
-                role = Role(g.staff.role).label
+            if not staff.allowed(g.staff.roles, name):
+                role = roles_label(g.staff.roles)
                 return render_template("admin/forbidden.html", role=role), 403
             return view(*args, **kwargs)
 
@@ -79,8 +79,8 @@ def console_globals() -> dict[str, Any]:
         "me": {
             # The staff member's own name, on their own screen.
             "name": account.display_name or account.username,
-            "role": Role(account.role).label,
+            "role": roles_label(account.roles),
             "department": account.department.short_name if account.department else "",
         },
-        "can": lambda name: staff.allowed(account.role, name),
+        "can": lambda name: staff.allowed(account.roles, name),
     }

@@ -12,7 +12,7 @@ from backoffice.access import permission
 from govcore import catalog, terminals
 from govcore.clock import day_bounds, local_date
 from govcore.reports import overview
-from govcore.staff.roles import DEPARTMENTAL, Role
+from govcore.staff.roles import DEPARTMENTAL
 
 
 @bp.get("/")
@@ -21,7 +21,7 @@ def index() -> Any:
     """今日概况: applications, how they were decided, what waits, the kiosks."""
     today = local_date(g.now)
     start, end = day_bounds(today)
-    department = g.staff.department_id if Role(g.staff.role) in DEPARTMENTAL else None
+    department = g.staff.department_id if g.staff.role_set & DEPARTMENTAL else None
     figures = overview(
         since=start,
         until=end,

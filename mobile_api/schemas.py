@@ -405,7 +405,13 @@ class StaffLoginSchema(Schema):
 class StaffSchema(Schema):
     username = fields.String()
     display_name = fields.String()
-    role = fields.String(metadata=_desc("operator / approver / auditor / sysadmin"))
+    roles = fields.List(
+        fields.String(),
+        metadata=_desc(
+            "角色：operator / approver / supervisor / administrator / auditor / "
+            "sysadmin（可兼任，如 administrator + auditor）"
+        ),
+    )
     role_label = fields.String()
     department = fields.String(allow_none=True, metadata=_desc("所属部门代码"))
 

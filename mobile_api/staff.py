@@ -18,7 +18,8 @@ from govcore.clock import local_date, utcnow
 from govcore.db import db
 from govcore.decisions.models import ReviewTask
 from govcore.errors import AuthenticationError
-from govcore.staff import Role, StaffAccount, StaffSession
+from govcore.staff import StaffAccount, StaffSession
+from govcore.staff.roles import roles_label
 from mobile_api.present import (
     application_detail,
     application_summary,
@@ -74,8 +75,8 @@ def _staff(account: StaffAccount) -> dict[str, Any]:
     return {
         "username": account.username,
         "display_name": account.display_name,
-        "role": account.role,
-        "role_label": Role(account.role).label,
+        "roles": sorted(account.role_set),
+        "role_label": roles_label(account.roles),
         "department": account.department.code if account.department else None,
     }
 

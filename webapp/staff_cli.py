@@ -21,7 +21,12 @@ staff_cli = AppGroup("staff", help="Staff accounts (工作人员账号).")
 
 @staff_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in staff.Role]), required=True)
+@click.option(
+    "--role",
+    required=True,
+    help="One role or several, comma-separated (administrator,auditor): "
+    + ", ".join(r.value for r in staff.Role),
+)
 @click.option("--department", help="Department code (approvers and operators).")
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.password_option(help="At least 12 characters (prompted when omitted).")
@@ -44,7 +49,7 @@ def create(
         click.secho(error.message, fg="red", err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"created {account.username} ({account.role})")
+    click.echo(f"created {account.username} ({account.roles})")
     click.echo("Enrol this URI in an authenticator app (shown once):")
     click.echo(uri)
 
@@ -57,7 +62,7 @@ def list_accounts() -> None:
     ):
         department = account.department.code if account.department else "-"
         state = "active" if account.active else "disabled"
-        click.echo(f"{account.username:24} {account.role:9} {department:12} {state}")
+        click.echo(f"{account.username:24} {account.roles:21} {department:12} {state}")
 
 
 @staff_cli.command("disable")

@@ -81,6 +81,12 @@ class ItemVersion(db.Model):
     source_file: Mapped[str] = mapped_column(sa.String(255), default="")
     loaded_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    # Who made and who published this version ("catalogue-file", "staff:12"),
+    # and why it changed (CHANGE_REASONS): the 动态调整情况表 reads them.
+    created_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    published_by: Mapped[str | None] = mapped_column(sa.String(60))
+    change_reason: Mapped[str] = mapped_column(sa.String(20), default="")
+    change_note: Mapped[str] = mapped_column(sa.String(300), default="")
 
     item: Mapped[Item] = relationship(back_populates="versions")
 

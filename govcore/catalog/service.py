@@ -15,6 +15,8 @@ from govcore.catalog.schema import Category, Channel, ItemDef, VersionStatus
 from govcore.db import db
 from govcore.errors import NotFoundError
 
+FILE_ACTOR = "catalogue-file"  # versions loaded by ``flask catalog load``
+
 
 @dataclass
 class LoadReport:
@@ -146,7 +148,10 @@ def _fill_version(
     version.content_hash = digest
     version.source_file = file
     version.loaded_at = now
-    version.published_at = now if item_def.status is VersionStatus.PUBLISHED else None
+    published = item_def.status is VersionStatus.PUBLISHED
+    version.published_at = now if published else None
+    version.created_by = FILE_ACTOR
+    version.published_by = FILE_ACTOR if published else None
     version.__dict__.pop("spec", None)
 
 

@@ -33,7 +33,7 @@ from govcore.errors import (
 )
 from govcore.identity.sessions import ACTIVITY_GRANULARITY, SessionPolicy, token_digest
 from govcore.staff.models import LoginFailure, StaffAccount, StaffSession
-from govcore.staff.roles import DEPARTMENTAL, Role
+from govcore.staff.roles import DEPARTMENTAL, Role, parse_roles, stored_roles
 
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=5)
@@ -56,24 +56,21 @@ def create_account(
     username: str,
     *,
     display_name: str,
-    role: str,
+    role: str | list[str],
     department_code: str | None,
     password: str,
     now: datetime,
     actor: str,
 ) -> tuple[StaffAccount, str]:
-    """Create an account; return it and its TOTP provisioning URI (shown once)."""
+    """Create an account; return it and its TOTP provisioning URI (shown once).
+
+    :param role: one role, several ("administrator,auditor") or a list.
+    """
     username = username.strip().lower()
     _check_username(username)
     _check_password(password, username)
-    try:
-        role_ = Role(role)
-    except ValueError:
-        raise ValidationError(
-            f"未知角色 {role!r}（可选：{', '.join(r.value for r in Role)}）",
-            field="role",
-        ) from None
-    department = _department_for(role_, department_code)
+    roles = parse_roles(role)
+    department = _department_for(roles, department_code)
     if db.session.scalar(
         sa.select(StaffAccount.id).where(StaffAccount.username == username)
     ):
@@ -82,7 +79,7 @@ def create_account(
     account = StaffAccount(
         username=username,
         display_name=display_name.strip() or username,
-        role=role_.value,
+        roles=stored_roles(roles),
         department=department,
         password_hash=_hasher.hash(password),
         totp_secret=secret,
@@ -97,7 +94,7 @@ def create_account(
         actor=actor,
         at=now,
         target=f"staff:{account.id}",
-        details={"role": role_.value, "department": department_code or ""},
+        details={"role": stored_roles(roles), "department": department_code or ""},
     )
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
     return account, uri
@@ -121,13 +118,17 @@ def _check_password(password: str, username: str) -> None:
         )
 
 
-def _department_for(role: Role, code: str | None) -> Department | None:
-    if role not in DEPARTMENTAL:
+def _department_for(roles: frozenset[Role], code: str | None) -> Department | None:
+    departmental = [r for r in Role if r in roles & DEPARTMENTAL]
+    if not departmental:
         if code:
-            raise ValidationError(f"{role.label}不属于具体部门", field="department")
+            label = "、".join(r.label for r in Role if r in roles)
+            raise ValidationError(f"{label}不属于具体部门", field="department")
         return None
     if not code:
-        raise ValidationError(f"{role.label}须指定所属部门", field="department")
+        raise ValidationError(
+            f"{departmental[0].label}须指定所属部门", field="department"
+        )
     department = db.session.scalar(sa.select(Department).where(Department.code == code))
     if department is None:
         raise NotFoundError(f"部门 {code} 不存在")

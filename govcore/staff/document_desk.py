@@ -21,7 +21,7 @@ def revoke(
 
     :raise NotFoundError: for a number unknown to the department.
     """
-    require(account.role, "document.revoke")
+    require(account.roles, "document.revoke")
     document = db.session.scalar(
         sa.select(ResultDocument)
         .where(

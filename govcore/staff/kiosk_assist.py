@@ -46,7 +46,7 @@ def enrol(
     :raise ValidationError: not an operator, a bad ID number, or a PIN that
         is not six digits or is too simple (all one digit, a straight run).
     """
-    if Role(account.role) not in ASSISTING_ROLES:
+    if account.role_set.isdisjoint(ASSISTING_ROLES):
         raise ValidationError("只有窗口经办人员可以在自助终端协助办理", field="role")
     try:
         number = parse_id_number(id_number).number
@@ -71,7 +71,7 @@ def staff_of_card(id_number: str, pepper: bytes) -> StaffAccount | None:
             StaffAccount.active.is_(True),
         )
     )
-    if account is None or Role(account.role) not in ASSISTING_ROLES:
+    if account is None or account.role_set.isdisjoint(ASSISTING_ROLES):
         return None
     return account
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govcore.catalog.models import Department
 from govcore.db import db
+from govcore.staff.roles import Role, parse_roles
 
 
 class StaffAccount(db.Model):
@@ -21,9 +22,11 @@ class StaffAccount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(40), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(60))
-    role: Mapped[str] = mapped_column(sa.String(16))
-    # Approvers and operators work for one department; auditors and system
-    # administrators for the bureau as a whole (no department).
+    # One or more of govcore.staff.roles.Role, space-separated
+    # ("administrator auditor"); roles.parse_roles reads it.
+    roles: Mapped[str] = mapped_column(sa.String(80))
+    # Approvers, supervisors and operators work for one department; auditors,
+    # administrators and system administrators for the bureau (no department).
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     totp_secret: Mapped[str] = mapped_column(sa.String(64))
@@ -37,6 +40,10 @@ class StaffAccount(db.Model):
     kiosk_pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
 
     department: Mapped[Department | None] = relationship()
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return parse_roles(self.roles)
 
 
 class StaffSession(db.Model):

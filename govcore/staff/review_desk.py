@@ -26,7 +26,7 @@ def visible_tasks(
     account: StaffAccount, *, status: str = "open", limit: int = 100
 ) -> list[ReviewTask]:
     """The tasks ``account`` may read, the soonest due first."""
-    require(account.role, "review.read")
+    require(account.roles, "review.read")
     if status not in TASK_STATUSES:
         raise ValidationError(
             f"status 须为 {' 或 '.join(TASK_STATUSES)}", field="status"
@@ -42,7 +42,7 @@ def visible_tasks(
 
 def get_task(account: StaffAccount, task_id: str) -> ReviewTask:
     """:raise NotFoundError: if there is no such task within the account's reach."""
-    require(account.role, "review.read")
+    require(account.roles, "review.read")
     task = db.session.scalar(_scoped(account).where(ReviewTask.public_id == task_id))
     if task is None:
         raise NotFoundError("审核任务不存在（task not found）")
@@ -60,7 +60,7 @@ def decide(
 ) -> Decision:
     """Approve or refuse the application of an open task of the account's
     department; commits."""
-    require(account.role, "review.decide")
+    require(account.roles, "review.decide")
     get_task(account, task_id)
     return decisions.review(
         task_id,

@@ -12,8 +12,9 @@ the hall.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
-from govcore.errors import PermissionDeniedError
+from govcore.errors import PermissionDeniedError, ValidationError
 
 
 class Role(enum.StrEnum):
@@ -59,13 +60,63 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
-def allowed(role: str, permission: str) -> bool:
-    return Role(role) in PERMISSIONS[permission]
+# Roles one account may not hold together (职责分离): an auditor neither
+# decides nor keeps accounts, a supervisor does not check approvals they could
+# have made, and whoever keeps the accounts holds no other role (or could give
+# themselves any). An administrator who is also an auditor is allowed.
+INCOMPATIBLE: tuple[tuple[Role, Role], ...] = (
+    (Role.AUDITOR, Role.APPROVER),
+    (Role.AUDITOR, Role.SUPERVISOR),
+    (Role.AUDITOR, Role.OPERATOR),
+    (Role.APPROVER, Role.SUPERVISOR),
+    *((Role.SYSADMIN, other) for other in Role if other is not Role.SYSADMIN),
+)
 
 
-def require(role: str, permission: str) -> None:
-    """:raise PermissionDeniedError: if ``role`` does not hold ``permission``."""
-    if not allowed(role, permission):
+def parse_roles(value: str | Iterable[str]) -> frozenset[Role]:
+    """The roles of a stored value ("administrator auditor") or a list.
+
+    :raise ValidationError: for an unknown role, none at all, or two roles
+        that one person may not hold together.
+    """
+    names = value.replace(",", " ").split() if isinstance(value, str) else value
+    roles: set[Role] = set()
+    for name in names:
+        try:
+            roles.add(Role(name.strip()))
+        except ValueError:
+            raise ValidationError(
+                f"未知角色 {name!r}（可选：{', '.join(r.value for r in Role)}）",
+                field="role",
+            ) from None
+    if not roles:
+        raise ValidationError("至少须有一个角色", field="role")
+    for one, other in INCOMPATIBLE:
+        if one in roles and other in roles:
+            raise ValidationError(
+                f"{one.label}与{other.label}不得由同一人兼任（职责分离）",
+                field="role",
+            )
+    return frozenset(roles)
+
+
+def stored_roles(roles: Iterable[Role]) -> str:
+    """The column value of a set of roles, in the order of :class:`Role`."""
+    return " ".join(r.value for r in Role if r in set(roles))
+
+
+def roles_label(value: str) -> str:
+    return "、".join(r.label for r in Role if r in parse_roles(value))
+
+
+def allowed(roles: str, permission: str) -> bool:
+    """Whether an account with ``roles`` (its stored value) holds ``permission``."""
+    return not parse_roles(roles).isdisjoint(PERMISSIONS[permission])
+
+
+def require(roles: str, permission: str) -> None:
+    """:raise PermissionDeniedError: if ``roles`` do not hold ``permission``."""
+    if not allowed(roles, permission):
         raise PermissionDeniedError(
-            f"您的角色（{Role(role).label}）无权进行此操作（{permission}）"
+            f"您的角色（{roles_label(roles)}）无权进行此操作（{permission}）"
         )

@@ -19,7 +19,7 @@ def test_demo_accounts_are_made_once_and_log_in(world: Flask, client) -> None:
     with world.app_context():
         lines = create_demo_accounts()
         assert create_demo_accounts() == []  # never twice, never overwritten
-        roles = set(db.session.scalars(sa.select(StaffAccount.role)))
+        roles = set(db.session.scalars(sa.select(StaffAccount.roles)))
         assert roles == {role for _, role, _, _ in DEMO_ACCOUNTS}
         operator = staff_of_card(
             ASSIST_CARD.id_number, world.extensions["miaopi.card_pepper"]

@@ -112,7 +112,7 @@ def test_valid_totp_logs_in_and_a_replayed_one_fails(world, client) -> None:
     assert first.json["staff"] == {
         "username": "wang.li",
         "display_name": "wang.li",
-        "role": "approver",
+        "roles": ["approver"],
         "role_label": "审批人员",
         "department": "lh-mz",
     }
@@ -122,7 +122,7 @@ def test_valid_totp_logs_in_and_a_replayed_one_fails(world, client) -> None:
         "/api/v1/staff/me",
         headers={"Authorization": f"Bearer {first.json['token']}"},
     )
-    assert me.status_code == 200 and me.json["role"] == "approver"
+    assert me.status_code == 200 and me.json["roles"] == ["approver"]
 
 
 def test_wrong_otp_and_wrong_password_fail_alike(world, client) -> None:
