@@ -10,4 +10,16 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from backoffice import access, audit, auth, fleet, reviews, views  # noqa: E402,F401
+from backoffice import (  # noqa: E402,F401
+    access,
+    audit,
+    auth,
+    catalogue,
+    corrections,
+    fleet,
+    reports,
+    reviews,
+    supervision,
+    tolerance,
+    views,
+)

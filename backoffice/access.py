@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Response, g, redirect, render_template, request, session, url_for
 
 from backoffice import bp
 from govcore import staff
-from govcore.clock import utcnow
+from govcore.clock import DISTRICT_TZ, utcnow
 from govcore.db import db
 from govcore.errors import AuthenticationError
 from govcore.staff.roles import PERMISSIONS, roles_label
@@ -84,3 +85,11 @@ def console_globals() -> dict[str, Any]:
         },
         "can": lambda name: staff.allowed(account.roles, name),
     }
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment: datetime | None) -> str:
+    """A stored (UTC) moment as the district's wall-clock time."""
+    if moment is None:
+        return ""
+    return moment.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")

@@ -1,6 +1,7 @@
-"""人工审核: the department's review queue, soonest due first; one
-application with where each value came from, the rule trace and the
-materials; the decision with its reason."""
+"""人工审核: the department's review queue, soonest due first (or only the
+tasks assigned to me); one application with where each value came from, the
+rule trace and the materials; the decision with its reason; assigning a task
+to an approver of the department."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from govcore.certificates.issuance import available
 from govcore.clock import local_date
 from govcore.db import db
 from govcore.decisions import checks_for_reviewer, latest_decision
-from govcore.errors import GovCoreError
+from govcore.errors import ConflictError, GovCoreError, ValidationError
 from govcore.staff import review_desk
 
 
@@ -26,12 +27,16 @@ from govcore.staff import review_desk
 @permission("review.read")
 def reviews() -> Any:
     status = request.args.get("status", "open")
+    mine = request.args.get("mine") == "1"
     if status not in review_desk.TASK_STATUSES:
         abort(404)
+    tasks = review_desk.visible_tasks(g.staff, status=status, mine=mine)
     return render_template(
         "admin/reviews.html",
-        tasks=review_desk.visible_tasks(g.staff, status=status),
+        tasks=tasks,
+        assignees=review_desk.names_of(t.assigned_to for t in tasks),
         status=status,
+        mine=mine,
         today=local_date(g.now),
     )
 
@@ -62,6 +67,21 @@ def decide(task_id: str) -> Any:
         db.session.rollback()
         return _review_page(task_id, error=error.message, status=422)
     return redirect(url_for("admin.reviews"))
+
+
+@bp.post("/reviews/<string:task_id>/assign")
+@permission("review.assign")
+def assign(task_id: str) -> Any:
+    """指派: hand the task to an approver of the department (or take it)."""
+    try:
+        review_desk.assign(
+            g.staff, task_id, assignee=request.form.get("assignee", ""), now=g.now
+        )
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        status = 409 if isinstance(error, ConflictError) else 422
+        return _review_page(task_id, error=error.message, status=status)
+    return redirect(url_for("admin.review", task_id=task_id))
 
 
 @bp.get("/reviews/<string:task_id>/files/<string:upload_id>")
@@ -99,6 +119,8 @@ def _review_page(task_id: str, error: str | None = None, status: int = 200) -> A
         ],
         checks=checks_for_reviewer(decision) if decision else [],
         decision=decision,
+        assignee=review_desk.names_of([task.assigned_to]).get(task.assigned_to or 0),
+        approvers=review_desk.approvers(task.department_id),
         materials=[
             {
                 "name": s.material.name,

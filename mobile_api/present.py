@@ -23,6 +23,7 @@ from govcore.applications import (
     corrections_of,
     material_states,
 )
+from govcore.applications.corrections import CORRECTION_LABELS
 from govcore.applications.display import (
     PROBLEM_LABELS,
     fee_text,
@@ -147,6 +148,10 @@ def application_detail(application: Application) -> dict[str, Any]:
                 "field": c.field_key,
                 "source_path": c.source_path,
                 "status": c.status,
+                "status_label": CORRECTION_LABELS[c.status],
+                "forwarded_to": c.forwarded_to,
+                "answer": c.answer,
+                "answered_at": c.answered_at,
                 "created_at": c.created_at,
             }
             for c in corrections_of(application)

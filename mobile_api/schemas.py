@@ -289,7 +289,11 @@ class CorrectionSchema(Schema):
     id = fields.String()
     field = fields.String()
     source_path = fields.String()
-    status = fields.String()
+    status = fields.String(metadata=_desc("open, forwarded, resolved, rejected"))
+    status_label = fields.String()
+    forwarded_to = fields.String(allow_none=True, metadata=_desc("核实部门"))
+    answer = fields.String(allow_none=True, metadata=_desc("核实部门的答复"))
+    answered_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, request, session
 
 from govcore.datahub import make_data_source
+from govcore.datahub.credit import make_credit_register
 from govcore.db import db
 from govcore.filestore import LocalFileStore
 from govcore.identity import DevIdentityProvider, IdentityProvider, claim_login_code
@@ -121,6 +122,7 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     app.extensions["miaopi.datasource"] = make_data_source(app.config)
+    app.extensions["miaopi.credit_register"] = make_credit_register(app.config)
     app.extensions["miaopi.filestore"] = LocalFileStore(
         app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads"
     )

@@ -366,9 +366,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     app.cli.add_command(sandbox_cli)
     from webapp import devices, notifications, staff_cli, standalone, terminals_cli
+    from webapp import supervision_cli
 
     app.cli.add_command(standalone.standalone_cli)
     app.cli.add_command(staff_cli.staff_cli)
     app.cli.add_command(terminals_cli.terminals_cli)
     app.cli.add_command(devices.devices_cli)
     app.cli.add_command(notifications.notifications_cli)
+    app.cli.add_command(supervision_cli.supervision_cli)

@@ -22,6 +22,7 @@ from webapp.config import Config
 from webapp.demo_staff import create_demo_accounts, current_totp
 from webapp.devices import build_devices
 from webapp.notifications import DeliveryThread
+from webapp.supervision_cli import sample_now
 
 standalone_cli = AppGroup("standalone", help="The one-process demo (make run).")
 
@@ -52,6 +53,7 @@ def prepare() -> list[str]:
         done.append(offer_demo_grants())
     else:
         done.append(f"sandbox: {sandbox.count_people()} people already present")
+    done.append(sample_now())
     return done
 
 

@@ -2,18 +2,44 @@
 
 The request goes to the department that owns the source; the application
 keeps the authoritative value meanwhile (the rules will use it, or a person).
+A request moves ``open → forwarded → resolved | rejected``: staff of the
+item's department forward it to the source's owner (:func:`forward`) and relay
+that department's answer (:func:`answer`), which the applicant is told of.
 """
 
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import datetime
+
+import sqlalchemy as sa
 
 from govcore import audit
 from govcore.applications.access import Caller, actor_label
 from govcore.applications.models import Application, CorrectionRequest
+from govcore.catalog.models import Item, ItemVersion
+from govcore.datahub import SOURCES
 from govcore.db import db
-from govcore.errors import ValidationError
+from govcore.errors import ConflictError, ValidationError
+from govcore.notifications import enqueue
+
+ANSWERED = "correction_answered"
+
+
+class CorrectionStatus(enum.StrEnum):
+    OPEN = "open"  # filed by the applicant
+    FORWARDED = "forwarded"  # sent on to the department owning the source
+    RESOLVED = "resolved"  # that department corrected its record
+    REJECTED = "rejected"  # it found its record right
+
+
+CORRECTION_LABELS: dict[str, str] = {
+    CorrectionStatus.OPEN: "待转交",
+    CorrectionStatus.FORWARDED: "已转交核实",
+    CorrectionStatus.RESOLVED: "已更正",
+    CorrectionStatus.REJECTED: "不予更正",
+}
 
 
 def request_correction(
@@ -75,4 +101,119 @@ def corrections_of(application: Application) -> list[CorrectionRequest]:
             .where(CorrectionRequest.application_id == application.id)
             .order_by(CorrectionRequest.id)
         )
+    )
+
+
+def forward(request: CorrectionRequest, *, actor: str, now: datetime) -> None:
+    """Send an open request on to the department owning its source; commit.
+
+    :param actor: who forwards it, e.g. ``staff:7``.
+    :raise ConflictError: ``not_open`` if it was already forwarded or answered.
+    """
+    if request.status != CorrectionStatus.OPEN:
+        raise ConflictError(
+            f"该纠错申请{CORRECTION_LABELS[request.status]}，不能再转交"
+            "（request is not open）",
+            code="not_open",
+        )
+    request.status = CorrectionStatus.FORWARDED
+    request.forwarded_to = source_owner(request.source_path)
+    request.forwarded_at, request.forwarded_by = now, actor
+    audit.record_event(
+        "correction_forwarded",
+        actor=actor,
+        at=now,
+        target=f"application:{request.application.public_id}",
+        details={"correction": request.public_id, "source": request.source_path},
+    )
+    db.session.commit()
+
+
+def answer(
+    request: CorrectionRequest,
+    *,
+    actor: str,
+    resolved: bool,
+    answer: str,
+    now: datetime,
+) -> None:
+    """Record the source department's answer, tell the applicant; commit.
+
+    :param resolved: whether the department corrected its record.
+    :param answer: what it found, as the applicant will read it.
+    :raise ConflictError: ``not_forwarded`` if the request was not forwarded
+        yet, ``already_answered`` if it was answered before.
+    :raise ValidationError: if the answer is empty or too long.
+    """
+    if request.status == CorrectionStatus.OPEN:
+        raise ConflictError(
+            "请先将纠错申请转交数据来源部门核实（request not forwarded）",
+            code="not_forwarded",
+        )
+    if request.status != CorrectionStatus.FORWARDED:
+        raise ConflictError(
+            "该纠错申请已答复，不能重复答复（already answered）",
+            code="already_answered",
+        )
+    answer = answer.strip()
+    if not 1 <= len(answer) <= 500:
+        raise ValidationError(
+            "请填写核实结果（1-500字，将告知申请人）", field="answer", code="invalid"
+        )
+    outcome = CorrectionStatus.RESOLVED if resolved else CorrectionStatus.REJECTED
+    request.status, request.answer = outcome, answer
+    request.answered_at, request.answered_by = now, actor
+    enqueue(
+        ANSWERED,
+        application_id=request.application_id,
+        payload={"outcome": outcome.value},
+        now=now,
+        event_id=f"{ANSWERED}:{request.public_id}",
+    )
+    audit.record_event(
+        "correction_answered",
+        actor=actor,
+        at=now,
+        target=f"application:{request.application.public_id}",
+        details={"correction": request.public_id, "outcome": outcome.value},
+    )
+    db.session.commit()
+
+
+def source_owner(source_path: str) -> str:
+    """The department owning a source path's data (``SI.card.phone`` → 人社)."""
+    code = source_path.partition(".")[0]
+    return SOURCES.get(code, code)
+
+
+def staff_corrections(
+    *, department_id: int | None, status: str | None = None, limit: int = 200
+) -> list[CorrectionRequest]:
+    """Correction requests on applications of a department's items (of every
+    department for ``None``), the oldest open first, then the newest.
+
+    :param status: only requests in this status (a :class:`CorrectionStatus`).
+    """
+    query = in_department(sa.select(CorrectionRequest), department_id)
+    if status is not None:
+        query = query.where(CorrectionRequest.status == status)
+    waiting = CorrectionRequest.status.in_(
+        [CorrectionStatus.OPEN, CorrectionStatus.FORWARDED]
+    )
+    order = (
+        sa.case((waiting, 0), else_=1),
+        sa.case((waiting, CorrectionRequest.id), else_=-CorrectionRequest.id),
+    )
+    return list(db.session.scalars(query.order_by(*order).limit(limit)))
+
+
+def in_department(query: sa.Select, department_id: int | None) -> sa.Select:
+    """Restrict a query over correction requests to one department's items."""
+    if department_id is None:
+        return query
+    return (
+        query.join(Application, CorrectionRequest.application_id == Application.id)
+        .join(ItemVersion, Application.item_version_id == ItemVersion.id)
+        .join(Item, ItemVersion.item_id == Item.id)
+        .where(Item.department_id == department_id)
     )

@@ -273,8 +273,19 @@ class CorrectionRequest(db.Model):
     record_id: Mapped[str | None] = mapped_column(sa.String(80))
     claimed_value: Mapped[str] = mapped_column(sa.String(200))
     reason: Mapped[str] = mapped_column(sa.String(500))
+    # open → forwarded → resolved | rejected (corrections.CORRECTION_LABELS).
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     created_at: Mapped[datetime]
+    # Sent on to the department that owns the source (its name, from SOURCES).
+    forwarded_at: Mapped[datetime | None]
+    forwarded_to: Mapped[str | None] = mapped_column(sa.String(120))
+    forwarded_by: Mapped[str | None] = mapped_column(sa.String(60))
+    # That department's answer, as relayed to the applicant.
+    answer: Mapped[str | None] = mapped_column(sa.String(500))
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(sa.String(60))
+
+    application: Mapped[Application] = relationship()
 
 
 class IdempotencyRecord(db.Model):

@@ -87,6 +87,9 @@ class ItemVersion(db.Model):
     published_by: Mapped[str | None] = mapped_column(sa.String(60))
     change_reason: Mapped[str] = mapped_column(sa.String(20), default="")
     change_note: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A draft's last dry run (govcore.decisions.dry_run) with the content hash
+    # it was made for: publishing needs one of the content being published.
+    dry_run: Mapped[dict[str, Any] | None]
 
     item: Mapped[Item] = relationship(back_populates="versions")
 

@@ -117,6 +117,29 @@ def revoke(
     document: ResultDocument, *, actor: str, reason: str, now: datetime
 ) -> ResultDocument:
     """Revoke a valid certificate; its page shows it from now on. Commits."""
+    revoke_without_commit(document, actor=actor, reason=reason, now=now)
+    db.session.commit()
+    return document
+
+
+def revoke_without_commit(
+    document: ResultDocument,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+    notify: bool = True,
+) -> ResultDocument:
+    """Revoke a valid certificate within the caller's transaction (no commit).
+
+    The application moves to ``revoked`` if it was approved; the holder is
+    told (``certificate_revoked``) unless ``notify`` is false because the
+    caller sends a message of its own; an audit event is written.
+
+    :raise ValidationError: for a reason shorter than 2 or longer than 300.
+    :raise ConflictError: for a document that is no certificate or is
+        already revoked.
+    """
     reason = reason.strip()
     if not 2 <= len(reason) <= 300:
         raise ValidationError("请写明撤销理由（2-300字）", field="reason")
@@ -137,13 +160,14 @@ def revoke(
             now=now,
             reason=f"{document.title}已撤销：{reason}"[:300],
         )
-    enqueue(
-        "certificate_revoked",
-        application_id=application.id,
-        payload={"document": document.public_id, "number": document.number},
-        now=now,
-        event_id=f"certificate_revoked:{document.public_id}",
-    )
+    if notify:
+        enqueue(
+            "certificate_revoked",
+            application_id=application.id,
+            payload={"document": document.public_id, "number": document.number},
+            now=now,
+            event_id=f"certificate_revoked:{document.public_id}",
+        )
     audit.record_event(
         "document_revoked",
         actor=actor,
@@ -151,7 +175,6 @@ def revoke(
         target=f"document:{document.public_id}",
         details={"number": document.number},
     )
-    db.session.commit()
     return document
 
 

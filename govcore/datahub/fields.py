@@ -233,6 +233,10 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "dishonest_executee": "bool",
         "severe_dishonest": "bool",
         "false_commitment_record": "bool",
+        # Each false commitment found by a post-approval check (事后监管).
+        "false_commitment_entries": [
+            {"application_ref": "str", "reason": "str", "recorded_on": "date"}
+        ],
     },
     "VA": {
         "profile": {"status": _STATUS},

@@ -110,3 +110,30 @@ class SubjectDirectory(abc.ABC):
     def subjects(self, source: str, *, limit: int | None = None) -> list[str]:
         """Subject ids with a record in ``source``, in a stable order."""
         raise NotImplementedError
+
+
+class CreditRegister(abc.ABC):
+    """Where the district reports dishonesty to the credit source (信用, ``CR``).
+
+    A finding of a false commitment (告知承诺不实) is written in the same
+    transaction as the revocation it causes: an adapter writes through the
+    database session it shares with the core and never commits. An adapter to
+    a remote credit platform must therefore not call out from here; it would
+    write an outbox row that a worker delivers after the commit.
+    """
+
+    @abc.abstractmethod
+    def record_false_commitment(
+        self, subject_id: str, *, application_ref: str, reason: str, now: datetime
+    ) -> None:
+        """Record that ``subject_id`` made a false commitment.
+
+        :param subject_id: the normalised ID number or unified credit code of
+            whoever committed (the organisation when one applied).
+        :param application_ref: the 办件编号 the commitment was made in.
+        :param reason: what the check found, in plain words (no ID numbers).
+        :param now: when it is recorded.
+        :raise SourceUnavailableError: if the register cannot take the record;
+            the caller's transaction must then be rolled back.
+        """
+        raise NotImplementedError

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -50,6 +51,24 @@ class DryRunReport:
         shown = self.examples.setdefault((before, after), [])
         if len(shown) < MAX_EXAMPLES:
             shown.append(example)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as plain data (kept with the draft it was made for)."""
+        return {
+            "current": self.current,
+            "candidate": self.candidate,
+            "past": self.past,
+            "population": self.population,
+            "flips": [
+                {
+                    "before": before,
+                    "after": after,
+                    "count": count,
+                    "examples": self.examples[(before, after)],
+                }
+                for (before, after), count in sorted(self.flips.items())
+            ],
+        }
 
 
 def dry_run(

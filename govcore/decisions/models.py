@@ -60,6 +60,11 @@ class ReviewTask(db.Model):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(sa.String(60))
     result: Mapped[str | None] = mapped_column(sa.String(16))
+    # The approver of the department the task is assigned to (指派), if any.
+    assigned_to: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_account.id"), index=True
+    )
+    assigned_at: Mapped[datetime | None]
 
     application: Mapped[Application] = relationship()
 

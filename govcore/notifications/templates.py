@@ -25,7 +25,8 @@ WHERE = "小程序“我的办件”"
 @dataclass(frozen=True)
 class Template:
     """Format strings over ``item``, ``ref``, ``due_on``, ``by``, ``lapse`` and
-    ``number`` (a result document's number)."""
+    ``number`` (a result document's number) and ``correction`` (what came of
+    a 数据纠错 request)."""
 
     title: str
     result: str
@@ -97,6 +98,21 @@ TEMPLATES: dict[str, Template] = {
         "撤销原因可在" + WHERE + "中查看。",
         "您的{item}（{ref}）结果文书已撤销，原因请在" + WHERE + "查看。",
     ),
+    "commitment_false": Template(
+        "告知承诺核查结果",
+        "承诺不实",
+        "经事后核查，您办理“{item}”（办件编号 {ref}）时作出的告知承诺与实际情况"
+        "不符，依法撤销该办件的结果文书{number}，并将承诺不实的情况记入信用记录。"
+        "详情可在" + WHERE + "中查看，如有异议可向办理部门提出。",
+        "经核查，您办理{item}（{ref}）的告知承诺不实，结果文书已撤销并记入信用记录。",
+    ),
+    "correction_answered": Template(
+        "数据纠错已有答复",
+        "已答复",
+        "您就“{item}”（办件编号 {ref}）提出的数据纠错申请，数据来源部门已核实："
+        "{correction}。答复内容可在" + WHERE + "中查看。",
+        "您就{item}（{ref}）提出的数据纠错已核实：{correction}，详见" + WHERE + "。",
+    ),
 }
 
 #: For a kind without a template: still tell the person where to look.
@@ -113,6 +129,9 @@ LAPSE = {
     "refuse": ("不予批准", "不予批准"),
     "withdraw": ("已撤回", "已撤回"),
 }
+
+#: What came of a 数据纠错 request (govcore.applications.corrections).
+CORRECTION = {"resolved": "数据已更正", "rejected": "数据未更正"}
 
 
 def render(
@@ -145,6 +164,7 @@ def render(
         "by": "经人工审核" if payload.get("by") == "staff" else "",
         "lapse": lapse,
         "number": f"（编号 {payload['number']}）" if payload.get("number") else "",
+        "correction": CORRECTION.get(str(payload.get("outcome")), "已处理"),
     }
     item = item_name or "政务服务事项"
     return Notice(

@@ -54,6 +54,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "supervision.decide": frozenset({Role.SUPERVISOR}),
     "review.read": frozenset({Role.APPROVER, Role.AUDITOR}),
     "review.decide": frozenset({Role.APPROVER}),
+    # 指派: an approver hands an open task to another approver of the department.
+    "review.assign": frozenset({Role.APPROVER}),
+    # 容缺 queue: operators help applicants at the hall bring what they owe,
+    # approvers get the lapsed ones to decide, auditors read. Supervisors check
+    # approvals afterwards (事后监管), not acceptance; the bureau's
+    # administrator sees only the figures.
+    "tolerance.read": frozenset({Role.APPROVER, Role.OPERATOR, Role.AUDITOR}),
+    # 数据纠错: approvers forward requests on their department's applications to
+    # the source's owner and relay the answer; auditors read.
+    "corrections.read": frozenset({Role.APPROVER, Role.AUDITOR}),
+    "corrections.handle": frozenset({Role.APPROVER}),
     "document.revoke": frozenset({Role.APPROVER}),
     "audit.read": frozenset({Role.AUDITOR}),
     "staff.manage": frozenset({Role.SYSADMIN}),

@@ -39,6 +39,9 @@ def upgrade():
                 "change_note", sa.String(length=300), nullable=False, server_default=""
             )
         )
+        batch_op.add_column(
+            sa.Column("dry_run", govcore.db.JSONDocument, nullable=True)
+        )
     # Versions loaded from the catalogue files before this revision.
     op.execute("UPDATE item_version SET created_by = 'catalogue-file'")
     op.execute(
@@ -79,6 +82,7 @@ def downgrade():
         )
 
     with op.batch_alter_table("item_version", schema=None) as batch_op:
+        batch_op.drop_column("dry_run")
         batch_op.drop_column("change_note")
         batch_op.drop_column("change_reason")
         batch_op.drop_column("published_by")

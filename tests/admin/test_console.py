@@ -19,7 +19,9 @@ from govcore.applications import Application, Status
 from govcore.clock import utcnow
 from govcore.db import db
 from govcore.decisions import ReviewTask
+from tests.admin.desk_records import correction_request
 from tests.api.test_staff_reviews import PASSWORD, make_account, manual_task
+from tests.integration.supervision_world import relief_check
 
 MATRIX = yaml.safe_load(
     Path(__file__).with_name("console_matrix.yaml").read_text("utf-8")
@@ -57,7 +59,8 @@ def test_every_page_needs_a_login(world: Flask, client) -> None:
         if rule.endpoint.startswith("admin.") and "GET" in rule.methods:
             if rule.endpoint == "admin.login":
                 continue
-            path = re.sub(r"<[^>]+>", "x", rule.rule)
+            path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+            path = re.sub(r"<[^>]+>", "x", path)
             response = client.get(path)
             assert response.status_code == 302, path
             assert response.location.startswith("/admin/login?next=")
@@ -121,6 +124,8 @@ def test_the_next_page_stays_in_the_console(world, client) -> None:
 def test_console_matrix(world: Flask, client, role: str) -> None:
     # What the rows' placeholders stand for: one line per kind of record.
     values = {"task": manual_task(world, world.test_client())}
+    values["check"] = relief_check(world, world.test_client())
+    values["correction"] = correction_request(world, world.test_client())
     secret = make_account(world, f"{role}.one", role, ROLES[role])
     assert log_in(client, f"{role}.one", secret).status_code == 302
     for row in MATRIX:
