@@ -2,8 +2,9 @@
 were decided, rated and kept in time, over one quarter of the district's
 calendar (dates from :mod:`govcore.clock`).
 
-Per department with applications submitted in the quarter (or a review
-overdue in it), and a 合计 row:
+Per department with items in force, applications submitted in the quarter
+or a review overdue in it (a department with items and no applications is
+a finding too), and a 合计 row:
 
 * 事项数, 秒报事项数, 秒批事项数: its items in force on the quarter's last
   day (or today, while the quarter runs); 秒批 counts only full 秒批 (Y);
@@ -62,7 +63,7 @@ COLUMNS = (
 GOOD_STARS = 3
 
 _NOTES = (
-    "只列本季度有办件或有逾期审核任务的部门；事项数按统计期末在用版本计，"
+    "列出有在用事项、本季度办件或逾期审核任务的部门；事项数按统计期末在用版本计，"
     "秒批事项数只计全部秒批的事项。",
     "自动审批率、人工审批率以本季度提交且已作出决定的办件为基数；"
     "决定用时为提交至批准或不予批准的时间（自动审批为规则运行用时）。",
@@ -246,9 +247,7 @@ def _count_overdue(
 
 def _count_items(figures: dict[int, _Figures], *, on: date) -> None:
     for version in list_items(on=on):
-        mine = figures.get(version.item.department_id)
-        if mine is None:
-            continue
+        mine = figures.setdefault(version.item.department_id, _Figures())
         mine.items += 1
         mine.miaobao += version.miaobao
         mine.miaopi += version.miaopi is MiaopiLevel.YES

@@ -103,5 +103,6 @@ def test_a_reader_sees_the_history_but_changes_nothing(world: Flask, client) -> 
     log_in(client, "zhang.wei", secret)
     page = client.get(ITEM).get_data(as_text=True)
     assert "版本历史" in page and "修改事项" not in page
+    assert "现行判定规则" in page and "age(HK.birth_date) &gt;= 80" in page
     assert _post(client, f"{ITEM}/draft/new").status_code == 403
     assert client.get("/admin/catalogue/no-such-item").status_code == 404

@@ -37,7 +37,13 @@ def test_dry_run_and_publish(kiosk_server: KioskServer, page) -> None:
     page.get_by_role("button", name="保存草稿").click()
     problems = page.get_by_role("alert")
     assert "reform.miaobao" in problems.inner_text()
-    assert re.search(r"第 \d+ 行", problems.inner_text())
+    jump = problems.get_by_role("link", name=re.compile(r"第 \d+ 行"))
+    jump.click()  # selects that line in the editor
+    selected = page.evaluate(
+        "() => { const e = document.getElementById('definition');"
+        " return e.value.slice(e.selectionStart, e.selectionEnd); }"
+    )
+    assert selected.strip() == "miaobao: maybe"
     shot(page, "console-05-draft-error")
     assert axe_violations(page) == []
 
