@@ -142,3 +142,43 @@ def test_reports_download_and_open(kiosk_server: KioskServer, page, tmp_path) ->
         expected = build_annual_list(on=local_date(utcnow()))
     assert len(rows) == len(expected.rows)
     assert {r[4] for r in rows} == {r[4] for r in expected.rows}  # 事项编码
+
+
+def test_every_console_page_passes_axe(kiosk_server: KioskServer, page) -> None:
+    # An auditor reads nearly every page; the approver's own desk adds forms.
+    pages = {
+        "console.auditor": (
+            "auditor",
+            None,
+            [
+                "/admin/",
+                "/admin/catalogue",
+                "/admin/catalogue/aged-allowance",
+                "/admin/reviews",
+                "/admin/tolerance",
+                "/admin/corrections",
+                "/admin/supervision",
+                "/admin/reports",
+                "/admin/reports/annual-list",
+                "/admin/reports/adjustments",
+                "/admin/reports/quarterly",
+                "/admin/reports/self-check",
+                "/admin/audit",
+            ],
+        ),
+        "console.approver": (
+            "approver",
+            "lh-mz",
+            ["/admin/reviews", "/admin/tolerance", "/admin/corrections"],
+        ),
+    }
+    for username, (role, department, paths) in pages.items():
+        secret = account(kiosk_server, username, role, department)
+        log_in(page, kiosk_server, username, secret)
+        page.wait_for_url(re.compile(r".*/admin/$"))
+        for path in paths:
+            response = page.goto(f"{kiosk_server.base_url}{path}")
+            assert response.status == 200, path
+            assert axe_violations(page) == [], path
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_url("**/admin/login")
