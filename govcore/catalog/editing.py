@@ -27,7 +27,7 @@ from govcore import audit
 from govcore.catalog.files import check_references
 from govcore.catalog.models import Department, Item, ItemVersion
 from govcore.catalog.schema import ItemDef, VersionStatus
-from govcore.catalog.service import content_hash
+from govcore.catalog.service import content_hash, fill_version
 from govcore.clock import local_date
 from govcore.db import db
 from govcore.errors import NotFoundError, ValidationError
@@ -126,7 +126,7 @@ def start_draft(code: str, *, actor: str, now: datetime) -> ItemVersion:
         effective_to=None,
     )
     draft = ItemVersion(item=item, version=latest.version + 1, created_by=actor)
-    _fill(draft, ItemDef.model_validate(definition), now)
+    fill_version(draft, ItemDef.model_validate(definition), now=now)
     db.session.add(draft)
     audit.record_event(
         "catalogue_draft_started",
@@ -148,7 +148,7 @@ def save_draft(code: str, text: str, *, actor: str, now: datetime) -> ItemVersio
     draft = _locked_draft(code)
     item_def = parse_draft(text, draft)
     if content_hash(item_def) != draft.content_hash:
-        _fill(draft, item_def, now)
+        fill_version(draft, item_def, now=now)
         draft.dry_run = None  # made for other content
         audit.record_event(
             "catalogue_draft_saved",
@@ -299,7 +299,7 @@ def publish(
             + "；".join(p.message for p in failing),
             field="rules",
         )
-    _fill(draft, item_def, now)
+    fill_version(draft, item_def, now=now)
     draft.published_at, draft.published_by = now, actor
     draft.change_reason, draft.change_note = reason, note
     for older in published:
@@ -348,21 +348,6 @@ def _locked_draft(code: str) -> ItemVersion:
         item_with_versions(code)  # an unknown item says so
         raise NotFoundError(f"事项 {code} 没有草稿（no draft）")
     return draft
-
-
-def _fill(version: ItemVersion, item_def: ItemDef, now: datetime) -> None:
-    version.status = item_def.status
-    version.effective_from = item_def.effective_from
-    version.effective_to = item_def.effective_to
-    version.name = item_def.name
-    version.category = item_def.category
-    version.miaobao = item_def.reform.miaobao
-    version.miaopi = item_def.reform.miaopi
-    version.proactive = item_def.reform.proactive
-    version.definition = item_def.model_dump(mode="json")
-    version.content_hash = content_hash(item_def)
-    version.source_file = ""
-    version.loaded_at = now
 
 
 def _line_of(node: yaml.Node | None, path: str) -> int | None:

@@ -129,13 +129,24 @@ def _store_version(
         report.created.append(label)
     else:
         report.replaced_drafts.append(label)
-    _fill_version(stored, item_def, digest, file, now)
+    _fill_version(stored, item_def, file, now)
     return None
 
 
 def _fill_version(
-    version: ItemVersion, item_def: ItemDef, digest: str, file: str, now: datetime
+    version: ItemVersion, item_def: ItemDef, file: str, now: datetime
 ) -> None:
+    fill_version(version, item_def, now=now)
+    version.source_file = file
+    published = item_def.status is VersionStatus.PUBLISHED
+    version.published_at = now if published else None
+    version.created_by = FILE_ACTOR
+    version.published_by = FILE_ACTOR if published else None
+
+
+def fill_version(version: ItemVersion, item_def: ItemDef, *, now: datetime) -> None:
+    """Write ``item_def`` into ``version``: the definition, its hash and the
+    columns queries filter on."""
     version.status = item_def.status
     version.effective_from = item_def.effective_from
     version.effective_to = item_def.effective_to
@@ -145,13 +156,8 @@ def _fill_version(
     version.miaopi = item_def.reform.miaopi
     version.proactive = item_def.reform.proactive
     version.definition = item_def.model_dump(mode="json")
-    version.content_hash = digest
-    version.source_file = file
+    version.content_hash = content_hash(item_def)
     version.loaded_at = now
-    published = item_def.status is VersionStatus.PUBLISHED
-    version.published_at = now if published else None
-    version.created_by = FILE_ACTOR
-    version.published_by = FILE_ACTOR if published else None
     version.__dict__.pop("spec", None)
 
 

@@ -70,3 +70,20 @@ def field(detail: dict, key: str) -> dict:
 
 def material(detail: dict, code: str) -> dict:
     return next(m for m in detail["materials"] if m["code"] == code)
+
+
+def criminal_record_certificate(client: FlaskClient, auth: dict[str, str]) -> dict:
+    """无犯罪记录证明 (龙湖公安分局) applied for on the phone; return the
+    submit answer, asserted approved."""
+    detail = create_draft(client, auth, "no-criminal-record-certificate")
+    client.patch(
+        f"/api/v1/applications/{detail['id']}",
+        json={"fields": {"purpose": "就业"}},
+        headers=auth,
+    )
+    result = client.post(
+        f"/api/v1/applications/{detail['id']}/submit",
+        headers={**auth, "Idempotency-Key": "ncr"},
+    ).json
+    assert result["status"] == "approved", result
+    return result

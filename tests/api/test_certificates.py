@@ -27,7 +27,12 @@ from govcore.datahub.sandbox.service import SandboxDataSource
 from govcore.db import db
 from govcore.errors import ConflictError
 from govcore.notifications import OutboxMessage
-from tests.api.conftest import PERSON, create_draft, dev_login
+from tests.api.conftest import (
+    PERSON,
+    create_draft,
+    criminal_record_certificate,
+    dev_login,
+)
 from tests.api.test_staff_reviews import make_account, staff_login
 from tests.components import require_tool
 from tests.conftest import make_test_app
@@ -350,17 +355,7 @@ def test_the_holders_own_criminal_record_certificate_shows_the_full_id(
     copy prints the number in full (the item says why); the QR page masks it."""
     person = PERSON["陈志明"]
     auth = dev_login(client, "陈志明")
-    detail = create_draft(client, auth, "no-criminal-record-certificate")
-    client.patch(
-        f"/api/v1/applications/{detail['id']}",
-        json={"fields": {"purpose": "就业"}},
-        headers=auth,
-    )
-    result = client.post(
-        f"/api/v1/applications/{detail['id']}/submit",
-        headers={**auth, "Idempotency-Key": "ncr"},
-    ).json
-    assert result["status"] == "approved", result
+    result = criminal_record_certificate(client, auth)
     (certificate,) = documents(client, auth, result["id"])
     assert certificate["valid_until"] is not None
     text = re.sub(r"\s", "", pdf_text(download(client, auth, certificate), tmp_path))

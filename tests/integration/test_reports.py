@@ -34,7 +34,7 @@ from govcore.decisions import Decision, ReviewTask
 from govcore.errors import ValidationError
 from govcore.ratings.models import ServiceRating
 from govcore.staff import StaffAccount
-from tests.api.conftest import create_draft, dev_login
+from tests.api.conftest import criminal_record_certificate, dev_login
 from tests.api.test_decisions import apply
 from tests.api.test_staff_reviews import make_account
 from tests.components import require_tool
@@ -50,21 +50,6 @@ class Known:
     publisher: str  # the display name of who published 养犬登记 v2
 
 
-def criminal_record_certificate(client) -> None:
-    auth = dev_login(client, "陈志明")
-    detail = create_draft(client, auth, "no-criminal-record-certificate")
-    client.patch(
-        f"/api/v1/applications/{detail['id']}",
-        json={"fields": {"purpose": "就业"}},
-        headers=auth,
-    )
-    result = client.post(
-        f"/api/v1/applications/{detail['id']}/submit",
-        headers={**auth, "Idempotency-Key": "ncr"},
-    ).json
-    assert result["status"] == "approved", result
-
-
 def submit_applications(app: Flask) -> None:
     client = app.test_client()
     for persona, status in (
@@ -77,7 +62,7 @@ def submit_applications(app: Flask) -> None:
     for persona in ("翁丽娥", "沈德茂"):  # 社保 down: a person decides
         assert apply(client, persona, down={"SI"})["status"] == "manual_review"
         app.extensions["miaopi.datasource"] = SandboxDataSource()
-    criminal_record_certificate(client)
+    criminal_record_certificate(client, dev_login(client, "陈志明"))
 
 
 def work_the_queue(app: Flask, approver_id: int, today: date) -> None:

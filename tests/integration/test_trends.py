@@ -21,7 +21,7 @@ from govcore.datahub.sandbox.service import SandboxDataSource
 from govcore.db import db
 from govcore.decisions import Decision
 from govcore.reports.trends import DECISION_TIME_BUCKETS, daily_trends
-from tests.api.conftest import PERSON, create_draft, dev_login
+from tests.api.conftest import PERSON, criminal_record_certificate, dev_login
 from tests.api.test_decisions import apply
 
 
@@ -41,22 +41,6 @@ def at_the_kiosk(app: Flask, name: str, item: str = "aged-allowance") -> int:
             now=utcnow(),
         )
         return draft.id
-
-
-def criminal_record_certificate(client) -> None:
-    """无犯罪记录证明 for 陈志明 on the phone: 龙湖公安分局, approved."""
-    auth = dev_login(client, "陈志明")
-    detail = create_draft(client, auth, "no-criminal-record-certificate")
-    client.patch(
-        f"/api/v1/applications/{detail['id']}",
-        json={"fields": {"purpose": "就业"}},
-        headers=auth,
-    )
-    result = client.post(
-        f"/api/v1/applications/{detail['id']}/submit",
-        headers={**auth, "Idempotency-Key": "ncr"},
-    ).json
-    assert result["status"] == "approved", result
 
 
 def backdate(application_id: int, hours: float) -> None:
@@ -79,7 +63,7 @@ def busy(world: Flask, client) -> Flask:
     apply(client, "李振华")
     apply(client, "林秀娥", down={"SI"})
     world.extensions["miaopi.datasource"] = SandboxDataSource()
-    criminal_record_certificate(client)
+    criminal_record_certificate(client, dev_login(client, "陈志明"))
     kiosk = at_the_kiosk(world, "翁丽娥")
     old = at_the_kiosk(world, "沈德茂")
     with world.app_context():
