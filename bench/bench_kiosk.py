@@ -68,9 +68,11 @@ def live_server() -> tuple[str, object, threading.Event, Path]:
 
 def a4_done(app) -> int:
     with app.app_context():
-        return db.session.query(TerminalCommand).filter_by(
-            kind="print_document", status="done"
-        ).count()
+        return (
+            db.session.query(TerminalCommand)
+            .filter_by(kind="print_document", status="done")
+            .count()
+        )
 
 
 def main() -> None:

@@ -167,7 +167,9 @@ def applications_sweep() -> None:
     """Apply lapsed 容缺 deadlines, withdraw stale drafts, purge expired data."""
     now = utcnow()
     report = applications.sweep(
-        now=now, store=current_app.extensions["miaopi.filestore"]
+        now=now,
+        store=current_app.extensions["miaopi.filestore"],
+        calendar=current_app.extensions["miaopi.calendar"],
     )
     pruned = idempotency.prune(now=now)
     click.echo(

@@ -114,6 +114,9 @@ class StandaloneConfig(Config):
     DOCUMENT_GENERATE_KEYS = True  # a demo key and local CA in instance/
     NOTIFY_IN_PROCESS = True  # `make run` delivers without a second command
     KIOSK_TERMINAL = "LH-DEMO-001"  # the in-process agent's simulated terminal
+    # A month of applications made through the use cases on first start, so
+    # the console's queues, charts and reports have something to show.
+    DEMO_HISTORY = True
 
 
 class CentralConfig(Config):
@@ -133,6 +136,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     AUTH_DEV_LOGIN = True
     DOCUMENT_GENERATE_KEYS = True
+    DEMO_HISTORY = False  # the tests that want it say so
 
 
 CONFIGS: dict[str, type[Config]] = {

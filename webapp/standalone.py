@@ -19,6 +19,7 @@ from govcore.datahub.ports import SubjectDirectory
 from govcore.decisions import proactive
 from govcore.db import db
 from webapp.config import Config
+from webapp.demo_history import seed_history
 from webapp.demo_staff import create_demo_accounts, current_totp
 from webapp.devices import build_devices
 from webapp.notifications import DeliveryThread
@@ -50,6 +51,7 @@ def prepare() -> list[str]:
             now=utcnow(),
         )
         done.append(f"sandbox: generated {subjects} subjects")
+        done += seed_history(current_app, now=utcnow())
         done.append(offer_demo_grants())
     else:
         done.append(f"sandbox: {sandbox.count_people()} people already present")

@@ -18,6 +18,7 @@ from govcore.clock import local_date
 from govcore.db import db
 from govcore.filestore import FileStore
 from govcore.notifications import cancel_pending, enqueue
+from govcore.workdays import WorkCalendar
 
 DRAFT_LIFETIME = timedelta(days=30)
 WITHDRAWN_DRAFT_RETENTION = timedelta(days=30)
@@ -37,17 +38,24 @@ class SweepReport:
     problems: list[str] = field(default_factory=list)
 
 
-def sweep(*, now: datetime, store: FileStore) -> SweepReport:
+def sweep(*, now: datetime, store: FileStore, calendar: WorkCalendar) -> SweepReport:
     """Apply lapsed deadlines, withdraw stale drafts, purge what is past retention."""
     report = SweepReport()
-    report.lapsed = lapse_overdue(now=now)
+    report.lapsed = lapse_overdue(now=now, calendar=calendar)
     report.drafts_withdrawn = withdraw_stale_drafts(now=now, store=store)
     report.purged, report.files_deleted = purge_expired(now=now, store=store)
     return report
 
 
-def lapse_overdue(*, now: datetime) -> int:
-    """Apply each item's outcome to applications whose 容缺 deadline has passed."""
+def lapse_overdue(*, now: datetime, calendar: WorkCalendar) -> int:
+    """Apply each item's outcome to applications whose 容缺 deadline has passed.
+
+    One sent to a person gets a review task of the item's department, so it
+    stands in the department's queue like any other.
+    """
+    # Imported here: govcore.decisions builds on the application models.
+    from govcore.decisions.service import open_task
+
     today = local_date(now)
     overdue = db.session.scalars(
         sa.select(Application).where(
@@ -65,6 +73,14 @@ def lapse_overdue(*, now: datetime) -> int:
             now=now,
             reason=f"容缺材料逾期未补交（期限 {application.materials_due_on}）",
         )
+        if outcome == "manual_review":
+            open_task(
+                application,
+                "manual_review",
+                f"容缺材料逾期未补交（期限 {application.materials_due_on}），请人工处理",
+                calendar=calendar,
+                now=now,
+            )
         cancel_pending(application.id, REMINDER, now=now)
         enqueue(
             "materials_lapsed",

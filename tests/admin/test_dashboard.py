@@ -17,7 +17,7 @@ from govcore.db import db
 from tests.admin.test_console import log_in
 from tests.api.test_decisions import apply
 from tests.api.test_staff_reviews import make_account
-from tests.integration.test_trends import criminal_record_certificate
+from tests.api.conftest import criminal_record_certificate, dev_login
 from tests.unit.test_charts import SVG, parse, svg_of, table_rows
 
 CHARTS = (
@@ -36,7 +36,7 @@ def decided(world: Flask, client) -> Flask:
     applicant = world.test_client()
     approved = apply(applicant, "陈伯")
     apply(applicant, "李振华")
-    criminal_record_certificate(applicant)
+    criminal_record_certificate(applicant, dev_login(applicant, "陈志明"))
     with world.app_context():
         application = db.session.scalar(
             sa.select(Application).where(Application.public_id == approved["id"])

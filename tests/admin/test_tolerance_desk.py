@@ -113,7 +113,9 @@ def test_a_lapsed_deadline_is_listed_with_what_the_lapse_did(world, client) -> N
     public_id = tolerance_application(world, world.test_client())
     with world.app_context():
         store = world.extensions["miaopi.filestore"]
-        assert apps.sweep(now=utcnow() + timedelta(days=30), store=store).lapsed == 1
+        later = utcnow() + timedelta(days=30)
+        calendar = world.extensions["miaopi.calendar"]
+        assert apps.sweep(now=later, store=store, calendar=calendar).lapsed == 1
         application = the_application(public_id)
         reference, due = application.reference_no, application.materials_due_on
     console(world, client, "approver", "lh-mz")

@@ -14,6 +14,7 @@ from govcore import applications as apps
 from govcore.applications import Application, SignedCommitment, StatusChange
 from govcore.clock import local_date, utcnow
 from govcore.db import db
+from govcore.decisions import ReviewTask
 from govcore.notifications import OutboxMessage
 from tests.api.conftest import (
     create_draft,
@@ -181,14 +182,23 @@ def test_lapsed_deadline_goes_to_manual_review(world, login, client) -> None:
         store = world.extensions["miaopi.filestore"]
         application = db.session.scalars(sa.select(Application)).one()
         due = application.materials_due_on
+        calendar = world.extensions["miaopi.calendar"]
         on_due_day = apps.sweep(
-            now=utcnow() + (due - local_date(utcnow())), store=store
+            now=utcnow() + (due - local_date(utcnow())),
+            store=store,
+            calendar=calendar,
         )
         assert on_due_day.lapsed == 0
-        later = apps.sweep(now=utcnow() + timedelta(days=30), store=store)
+        later = apps.sweep(
+            now=utcnow() + timedelta(days=30), store=store, calendar=calendar
+        )
         assert later.lapsed == 1
         db.session.refresh(application)
         assert application.status.value == "manual_review"
+        # The department's queue holds it, as any application sent to a person.
+        (task,) = db.session.scalars(sa.select(ReviewTask)).all()
+        assert (task.application_id, task.status) == (application.id, "open")
+        assert "容缺材料逾期未补交" in task.reason
         last = db.session.scalars(
             sa.select(StatusChange).order_by(StatusChange.id.desc())
         ).first()

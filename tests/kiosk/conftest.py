@@ -52,6 +52,7 @@ def build_app(root: Path) -> Flask:
                 "ROLE": "standalone",
                 "DEVICES": "simulated",
                 "KIOSK_TERMINAL": KIOSK_TERMINAL,
+                "DEMO_HISTORY": False,  # each test makes what it needs
                 "UPLOAD_DIR": str(root / "uploads"),
                 "DOCUMENT_KEY_DIR": str(root / "keys"),
                 "DOCUMENT_PKI_DIR": str(root / "pki"),
