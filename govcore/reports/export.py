@@ -134,6 +134,9 @@ def _fill_cell(cell: Any, table: ReportTable, index: int, value: Any) -> None:
     elif table.columns[index] in table.percent and isinstance(value, (int, float)):
         cell.value = value
         cell.number_format = "0.0%"
+    elif table.columns[index] in table.seconds and isinstance(value, (int, float)):
+        cell.value = value  # seconds, so a sheet can compute with them
+        cell.number_format = "0.000"
     elif isinstance(value, date):
         cell.value = value
         cell.number_format = "yyyy-mm-dd"

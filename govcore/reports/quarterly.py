@@ -55,7 +55,7 @@ COLUMNS = (
     *CHANNEL_COLUMNS.values(),
     "自动审批率",
     "人工审批率",
-    "决定用时中位数（秒）",
+    "决定用时中位数",
     "好差评平均分",
     "好评率",
     "逾期未审核数",
@@ -66,7 +66,7 @@ _NOTES = (
     "列出有在用事项、本季度办件或逾期审核任务的部门；事项数按统计期末在用版本计，"
     "秒批事项数只计全部秒批的事项。",
     "自动审批率、人工审批率以本季度提交且已作出决定的办件为基数；"
-    "决定用时为提交至批准或不予批准的时间（自动审批为规则运行用时）。",
+    "决定用时为提交至批准或不予批准的时间（自动审批为规则运行用时；Excel 中以秒计）。",
     "好评率为三星及以上评价（非常满意、满意、基本满意）所占比例。",
     "逾期未审核数为期末仍未办结且已过办理期限的审核任务，"
     "加上本季度办结但超过期限的审核任务。",
@@ -103,7 +103,7 @@ class _Figures:
             *(self.channels.get(c.value, 0) for c in CHANNEL_COLUMNS),
             self.auto / decided if decided else None,
             self.manual / decided if decided else None,
-            round(statistics.median(self.seconds), 2) if self.seconds else None,
+            round(statistics.median(self.seconds), 3) if self.seconds else None,
             round(statistics.fmean(self.stars), 2) if self.stars else None,
             _share(sum(s >= GOOD_STARS for s in self.stars), len(self.stars)),
             self.overdue,
@@ -158,6 +158,7 @@ def build_quarterly(*, year: int, quarter: int, today: date) -> ReportTable:
         rows=rows,
         notes=_NOTES,
         percent=frozenset({"自动审批率", "人工审批率", "好评率"}),
+        seconds=frozenset({"决定用时中位数"}),
     )
 
 

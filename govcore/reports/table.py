@@ -4,7 +4,8 @@ The bureau's reports (清单, 动态调整情况表, quarterly report, self-chec
 each built by one function that returns a :class:`ReportTable`; the console
 shows it as HTML and :mod:`govcore.reports.export` writes it as xlsx or PDF.
 Cells hold plain values only: ``str``, ``int``, ``float``, ``date`` or
-``None`` (shown as "—"); a column named in ``percent`` holds shares from 0 to 1.
+``None`` (shown as "—"); a column named in ``percent`` holds shares from 0 to 1,
+one named in ``seconds`` durations in seconds (read as 2 毫秒, 3.5 小时 …).
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ Cell = Union[str, int, float, date, None]
 EMPTY = "—"
 
 
+def duration_words(seconds: float) -> str:
+    """A duration as people say it: 2 毫秒, 12.5 秒, 8 分钟, 3.2 小时, 2.5 天."""
+    for unit, size, digits in (
+        ("天", 86400, 1),
+        ("小时", 3600, 1),
+        ("分钟", 60, 0),
+        ("秒", 1, 1),
+    ):
+        if seconds >= size:
+            return f"{seconds / size:.{digits}f} {unit}"
+    return f"{seconds * 1000:.0f} 毫秒"
+
+
 @dataclass(frozen=True)
 class ReportTable:
     title: str
@@ -25,6 +39,7 @@ class ReportTable:
     subtitle: str = ""  # the parameters in words, e.g. "统计期间：…"
     notes: tuple[str, ...] = ()
     percent: frozenset[str] = field(default_factory=frozenset)
+    seconds: frozenset[str] = field(default_factory=frozenset)
 
     def column(self, name: str) -> list[Cell]:
         """The values of the column headed ``name``, row by row."""
@@ -37,6 +52,8 @@ class ReportTable:
             return EMPTY
         if self.columns[index] in self.percent and isinstance(value, (int, float)):
             return f"{value * 100:.1f}%"
+        if self.columns[index] in self.seconds and isinstance(value, (int, float)):
+            return duration_words(value)
         if isinstance(value, float):
             return f"{value:.2f}"
         if isinstance(value, date):
