@@ -24,6 +24,9 @@ TEST_DEBIAN_PACKAGES += sane-utils libsane1 libsane-dev
 # Chromium for the kiosk's real-browser tests (Playwright drives Debian's build;
 # no `playwright install` browser download). The CJK font is in DEBIAN_PACKAGES.
 TEST_DEBIAN_PACKAGES += chromium
+# The central role's smoke test and the backup test (scripts/central-smoke,
+# deploy/backup): the Redis client, nginx with the deploy config, gpg, curl.
+TEST_DEBIAN_PACKAGES += redis-server nginx-light gnupg curl
 
 # Compiled message catalogues (the kiosk's English); generated, not committed.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))

@@ -43,9 +43,8 @@ def load_staff() -> Any:
 
 @bp.after_request
 def console_hygiene(response: Response) -> Response:
+    # Framing, referrer and the other security headers: webapp.security_headers.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
     if g.get("staff") is not None:
         db.session.commit()  # the session's activity
     return response

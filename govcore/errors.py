@@ -69,6 +69,12 @@ class UnavailableError(GovCoreError):
     code = "unavailable"
 
 
+class StorageFullError(UnavailableError):
+    """No space left to store a file (disk or quota full); nothing was stored."""
+
+    code = "storage_full"
+
+
 class ThrottledError(GovCoreError):
     """Too many attempts in a short time; the caller must wait."""
 

@@ -8,18 +8,21 @@ shape, so no name can reach outside the store (``../../etc/passwd``).
 from __future__ import annotations
 
 import abc
+import errno
 import os
 import re
 import tempfile
 import uuid
 from pathlib import Path
 
-from govcore.errors import NotFoundError, ValidationError
+from govcore.errors import NotFoundError, StorageFullError, ValidationError
 
 EXTENSIONS = ("jpg", "png", "pdf")
 NAME_PATTERN = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|pdf)")
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+# A disk or a quota that is full: the upload cannot be kept, try again later.
+FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class FileStore(abc.ABC):
@@ -29,7 +32,10 @@ class FileStore(abc.ABC):
     def put(self, content: bytes, extension: str) -> str:
         """Store ``content`` and return its new name (``<32 hex>.<extension>``).
 
+        Either the whole file is stored or nothing is.
+
         :raise ValidationError: if ``extension`` is not ``jpg``, ``png`` or ``pdf``.
+        :raise StorageFullError: if there is no space left for it.
         """
 
     @abc.abstractmethod
@@ -97,7 +103,18 @@ class LocalFileStore(FileStore):
 
     def put(self, content: bytes, extension: str) -> str:
         name = new_name(extension)
-        path = self._path(name)
+        try:
+            self._write(self._path(name), content)
+        except OSError as exc:
+            if exc.errno in FULL:
+                raise StorageFullError(
+                    "存储空间已满，文件未能保存，请稍后再试或到窗口咨询"
+                    "（storage full）"
+                ) from exc
+            raise
+        return name
+
+    def _write(self, path: Path, content: bytes) -> None:
         path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
         # mkstemp makes the file with mode 0600 in the target folder, so the
         # rename below stays on one file system and is atomic.
@@ -110,9 +127,9 @@ class LocalFileStore(FileStore):
             os.chmod(temp, FILE_MODE)
             os.replace(temp, path)
         except BaseException:
+            # Nothing half-written stays behind (a full disk fails mid-write).
             Path(temp).unlink(missing_ok=True)
             raise
-        return name
 
     def read(self, name: str) -> bytes:
         try:

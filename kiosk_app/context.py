@@ -90,9 +90,8 @@ def load_context() -> Any:
 @bp.after_request
 def shared_device_hygiene(response: Response) -> Response:
     # A shared screen: nothing a page showed may be kept or shown again.
+    # (Framing, referrer and the other security headers: webapp.security_headers.)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
     if g.get("person") is not None:
         db.session.commit()  # the session's activity noted by this request
     return response

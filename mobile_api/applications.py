@@ -115,7 +115,7 @@ class OneApplication(MethodView):
 @blp.doc(security=BEARER)
 @blp.arguments(UploadSchema, location="files")
 @blp.response(201, FileSchema)
-@error_responses(blp, 401, 404, 409, 413, 415, 422)
+@error_responses(blp, 401, 404, 409, 413, 415, 422, 507)
 @authenticated
 def upload_material(
     files: dict[str, Any], application_id: str, material_code: str, caller: Caller

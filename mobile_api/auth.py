@@ -109,7 +109,7 @@ def _user(session: UserSession) -> dict[str, Any]:
 @blp.route("/auth/dev-login", methods=["POST"])
 @blp.arguments(DevLoginSchema)
 @blp.response(201, TokenSchema)
-@error_responses(blp, 401)
+@error_responses(blp, 401, 429)
 @blp.alt_response(404, schema=ErrorSchema, description="开发登录未启用")
 def dev_login(credentials: dict[str, Any]) -> dict[str, Any]:
     """开发登录：以身份证号和姓名登录（仅演示与测试环境）"""
@@ -119,7 +119,7 @@ def dev_login(credentials: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/auth/miniprogram-login", methods=["POST"])
 @blp.arguments(MiniProgramLoginSchema)
 @blp.response(201, TokenSchema)
-@error_responses(blp, 401, 503)
+@error_responses(blp, 401, 429, 503)
 def miniprogram_login(credentials: dict[str, Any]) -> dict[str, Any]:
     """小程序登录：用 wx.login 的一次性 code 换取登录令牌（实名）"""
     return _login("miniprogram", credentials)

@@ -48,7 +48,7 @@ def create_handoff(application_id: str, caller: Caller) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 @blp.arguments(HandoffClaimSchema)
 @blp.response(200, ApplicationSchema)
-@error_responses(blp, 401, 404, 422)
+@error_responses(blp, 401, 404, 422, 429)
 @authenticated
 def claim_handoff(body: dict[str, Any], caller: Caller) -> dict[str, Any]:
     """手机扫码后继续办理终端上的草稿（终端会话随即结束）"""

@@ -8,10 +8,13 @@ final response (status and JSON body) and can replay it.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from flask import Response, g, jsonify, request
+import sqlalchemy as sa
+from flask import Response, current_app, g, jsonify, request
 
 from govcore.applications import idempotency
 from govcore.clock import utcnow
@@ -19,6 +22,8 @@ from govcore.errors import GovCoreError
 from mobile_api.auth import current_session
 
 HEADER = "Idempotency-Key"
+
+logger = logging.getLogger(__name__)
 
 
 # Declared on the responses of idempotent operations (OpenAPI).
@@ -60,6 +65,7 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
                 key,
                 idempotency.fingerprint(request.method, request.path, body),
                 now=utcnow(),
+                lease=timedelta(seconds=current_app.config["IDEMPOTENCY_LEASE_S"]),
             )
             if isinstance(started, idempotency.Replay):
                 response = jsonify(started.body)
@@ -67,9 +73,10 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
                 response.headers["Idempotent-Replayed"] = "true"
                 return response
             try:
-                response = view(*args, **kwargs)
+                with idempotency.marking_work(started, now=utcnow()):
+                    response = view(*args, **kwargs)
             except BaseException:
-                idempotency.finish(started, 500, {}, now=utcnow())
+                _free_key(started)
                 raise
             assert isinstance(response, Response)
             idempotency.finish(
@@ -80,3 +87,21 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
         return wrapper
 
     return decorate
+
+
+def _free_key(record_id: int) -> None:
+    """Free the key after a failure, if the database lets us.
+
+    When the failure is the database itself (gone mid-request), freeing fails
+    too: the key then stays in flight until the lease runs out (see
+    :mod:`govcore.applications.idempotency`), and the client sees the first
+    error, not this one.
+    """
+    try:
+        idempotency.finish(record_id, 500, {}, now=utcnow())
+    except sa.exc.SQLAlchemyError as error:
+        logger.warning(
+            "idempotency key %d not freed (%s); it waits for its lease",
+            record_id,
+            type(error).__name__,
+        )

@@ -28,7 +28,7 @@ blp.before_request(require_login)
 @blp.doc(security=BEARER)
 @blp.arguments(KioskLoginSchema)
 @blp.response(200, KioskLoginResultSchema)
-@error_responses(blp, 401, 404, 409, 422)
+@error_responses(blp, 401, 404, 409, 422, 429)
 @authenticated
 def kiosk_login(body: dict[str, Any], caller: Caller) -> dict[str, Any]:
     """扫描自助终端欢迎页的二维码登录终端（二维码2分钟内有效，一次有效）"""

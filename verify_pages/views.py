@@ -21,9 +21,9 @@ def show(token: str):  # type: ignore[no-untyped-def]
         render_template("verify/document.html", doc=result)
     )
     # The page names a person (masked): not for shared caches or search engines.
+    # (No Referer from these pages: webapp.security_headers.)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -43,7 +43,5 @@ def pickup(token: str) -> Response:
         headers={
             "Content-Disposition": f'attachment; filename="{document.number}.pdf"',
             "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
         },
     )

@@ -22,7 +22,7 @@ from govcore.identity import DevIdentityProvider, IdentityProvider, claim_login_
 from govcore.identity.miniprogram import MiniProgramProvider, MiniProgramSettings
 from govcore.workdays import load_calendar
 from webapp.documents import document_services
-from webapp.extensions import babel, csrf, make_limiter, migrate
+from webapp.extensions import babel, csrf, migrate
 from webapp.config import (
     BASE_DIR,
     CONFIGS,
@@ -56,6 +56,7 @@ def create_app(config: ConfigArg = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -75,6 +76,12 @@ def load_config(app: Flask, config: ConfigArg) -> None:
         app.config.from_object(CONFIGS[name] if isinstance(name, str) else name)
         app.config.update(config_from_environment())
         app.config.from_prefixed_env("MIAOPI")
+    # A logged database error never quotes its bound values (ID numbers, names);
+    # an engine option set explicitly (MIAOPI_SQLALCHEMY_ENGINE_OPTIONS) wins.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
     if not app.config.get("SECRET_KEY") and app.config.get("GENERATE_SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if (
@@ -164,7 +171,6 @@ def register_blueprints(app: Flask) -> None:
     import backoffice
     import kiosk_app
     import mobile_api
-    import mobile_api.verify
     import verify_pages
     from webapp import health
 
@@ -175,15 +181,21 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
     app.register_blueprint(backoffice.bp)
     app.register_blueprint(verify_pages.bp)
-    verify_limit = make_limiter(app).shared_limit(
-        app.config["VERIFY_RATE_LIMIT"], scope="verify"
-    )
-    verify_limit(verify_pages.bp)
-    verify_limit(mobile_api.verify.blp)
     if app.config["ROLE"] == "standalone" and app.config["DEVICES"] == "simulated":
         from webapp import sim_panel  # the demo's device switches, nowhere else
 
         app.register_blueprint(sim_panel.bp)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response; rate limits on logins, one-time
+    codes and the public verification; database errors logged without the
+    values they quote (docs/security.md)."""
+    from webapp import log_privacy, rate_limits, security_headers
+
+    security_headers.init_app(app)
+    rate_limits.init_app(app)
+    log_privacy.install()
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -38,6 +38,10 @@ class Config:
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     UPLOAD_MAX_PIXELS = 40_000_000
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a whole request, multipart included
+    # An Idempotency-Key left "in flight" this long was abandoned (its request
+    # lost the database midway): a retry with it may take it over. Longer than
+    # any request may run (docs/FAULTS.md).
+    IDEMPOTENCY_LEASE_S = 60.0
     CALENDAR_DIR = str(BASE_DIR / "catalog" / "calendar")
     # Identity providers: the development login exists only when this is on.
     AUTH_DEV_LOGIN = False
@@ -70,10 +74,24 @@ class Config:
     DOCUMENT_PKI_DIR: str | None = None  # default: <instance>/pki
     DOCUMENT_GENERATE_KEYS = False  # make the key and a local CA when missing
     VERIFY_BASE_URL = "http://127.0.0.1:5000/verify/"
-    # Public verification is open to anyone: limit each client address.
+    # Rate limits per client address (webapp/rate_limits.py, docs/security.md).
+    # Public verification is open to anyone: every request counts.
     VERIFY_RATE_LIMIT = "60 per minute"
+    # Logins and one-time codes: only failed attempts count. Staff names are
+    # throttled on their own after 10 failures (govcore.staff.accounts); this
+    # stops one address from trying many names.
+    STAFF_LOGIN_RATE_LIMIT = "30 per minute;200 per hour"
+    CITIZEN_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    ONE_TIME_CODE_RATE_LIMIT = "10 per minute;50 per hour"
+    # memory:// counts in one process; the central role's workers share Redis
+    # (MIAOPI_RATELIMIT_STORAGE_URI=redis://…), and fall back to memory while
+    # Redis does not answer.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "miaopi"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Strict-Transport-Security on HTTPS requests (webapp/security_headers.py).
+    HSTS_MAX_AGE = 365 * 24 * 3600
     # Kiosk devices (docs/devices.md): "simulated" or "real" (DEVICE_* settings).
     DEVICES = "simulated"
     DEVICE_ID_READER: str | None = None  # serial:/dev/idreader or usb:VID:PID

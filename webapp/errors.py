@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from govcore.errors import (
@@ -17,6 +18,7 @@ from govcore.errors import (
     GovCoreError,
     NotFoundError,
     PermissionDeniedError,
+    StorageFullError,
     ThrottledError,
     TooLargeError,
     UnavailableError,
@@ -35,11 +37,24 @@ MESSAGES = {
     429: "请求过于频繁，请稍后再试",
     500: "系统繁忙，请稍后再试或到窗口咨询",
     503: "服务暂不可用，请稍后再试",
+    507: "存储空间不足，暂时无法保存文件，请稍后再试或到窗口咨询",
 }
 
+# The database cannot be reached (restarted, network cut, pool exhausted):
+# a temporary condition, answered 503 so clients retry, never a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+)
+DATABASE_RETRY_AFTER_S = 2
 
-# Most specific first: UnsupportedMediaError and TooLargeError are ValidationErrors.
+
+# Most specific first: UnsupportedMediaError and TooLargeError are ValidationErrors,
+# StorageFullError is an UnavailableError.
 STATUS_BY_ERROR: tuple[tuple[type[GovCoreError], int], ...] = (
+    (StorageFullError, 507),
     (UnsupportedMediaError, 415),
     (TooLargeError, 413),
     (ValidationError, 422),
@@ -140,14 +155,38 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def no_store_for_api(response):
-        # API answers carry personal data: never cached, never sniffed.
+        # API answers carry personal data: never cached (nosniff and the other
+        # security headers: webapp.security_headers).
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+    register_database_errors(app)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         # Never show a stack trace or SQL to a user; the log has the details.
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500, "internal_error", MESSAGES[500])
+
+
+def register_database_errors(app: Flask) -> None:
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
+
+
+def database_unavailable(error: Exception):
+    # No stack trace: the cause is outside the app, and the log would fill
+    # with one per request while the database is away.
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        type(getattr(error, "orig", None) or error).__name__,
+    )
+    return render_error(
+        503,
+        "database_unavailable",
+        "系统暂时无法访问数据库，请稍后重试（database unavailable）",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )

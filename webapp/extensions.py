@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
@@ -21,13 +17,6 @@ csrf = CSRFProtect()
 # Simplified Chinese everywhere; the kiosk also speaks English to holders of
 # a foreigner's permanent residence card (or whoever picks it).
 babel = Babel()
-
-
-def make_limiter(app: Flask) -> Limiter:
-    """A rate limiter of ``app``'s own (one per app, so test apps never share
-    counters); storage is ``RATELIMIT_STORAGE_URI``: memory in one process,
-    Redis when several workers must share the counts."""
-    return Limiter(get_remote_address, app=app)
 
 
 @event.listens_for(Engine, "connect")

@@ -6,12 +6,27 @@ repeat with the same body gets the first response replayed; a repeat with a
 different body is an error (422); a repeat while the first is still running is
 a conflict (409). Only a successful response is kept: a failed attempt frees
 the key, so the client can correct the request and retry with it.
+
+A request that loses the database midway (a restart, a network cut) can
+neither keep its response nor free its key, which stays "in flight". A
+repeat must then tell two cases apart, and the record does so: the request's
+first commit of its work also stamps the record's ``completed_at``, in the
+same transaction (:func:`marking_work`).
+
+- Not stamped: the work never committed. Once the key has been in flight for
+  longer than a lease (longer than any request runs), the first request is
+  taken for dead and the repeat takes the reservation over and runs.
+- Stamped, without a response: the work is done but its answer was lost. It
+  is never run again; the repeat gets 409 ``idempotency_answer_lost`` and the
+  client looks the result up (我的办件).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +39,7 @@ from govcore.errors import ConflictError, ValidationError
 
 KEY_MAX = 255
 KEEP_FOR = timedelta(hours=24)
+IN_FLIGHT_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -45,10 +61,17 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 def begin(
-    owner: str, key: str, request_fingerprint: str, *, now: datetime
+    owner: str,
+    key: str,
+    request_fingerprint: str,
+    *,
+    now: datetime,
+    lease: timedelta = IN_FLIGHT_LEASE,
 ) -> Replay | int:
     """Reserve ``key`` for a request, or say how to answer a repeat.
 
+    :param lease: how long a first request may stay in flight before a repeat
+        takes its reservation over (the first is then presumed dead).
     :return: the id of the reserved record, or the :class:`Replay` of the first
         response.
     :raise ValidationError: ``idempotency_key_invalid`` for a bad key;
@@ -77,14 +100,22 @@ def begin(
         )
     )
     if first is None:  # freed between our insert and this read: try again
-        return begin(owner, key, request_fingerprint, now=now)
+        return begin(owner, key, request_fingerprint, now=now, lease=lease)
     if first.fingerprint != request_fingerprint:
         raise ValidationError(
             "同一 Idempotency-Key 不能用于不同的请求（key reused with another request）",
             field="Idempotency-Key",
             code="idempotency_key_reused",
         )
+    if first.status_code is None and first.completed_at is not None:
+        raise ConflictError(
+            "该请求已办理，但结果未能送达，请到“我的办件”查看"
+            "（request done, its answer was lost）",
+            code="idempotency_answer_lost",
+        )
     if first.status_code is None:
+        if _take_over(first.id, now=now, lease=lease):
+            return first.id
         raise ConflictError(
             "相同的请求正在处理中，请稍候（request with this key in progress）",
             code="idempotency_in_flight",
@@ -92,10 +123,58 @@ def begin(
     return Replay(first.status_code, first.body or {})
 
 
+def _take_over(record_id: int, *, now: datetime, lease: timedelta) -> bool:
+    """Claim a reservation left in flight for longer than ``lease``; commit."""
+    # One UPDATE, so of two repeats racing for the same stale key one wins.
+    taken = db.session.execute(
+        sa.update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.id == record_id,
+            IdempotencyRecord.status_code.is_(None),
+            IdempotencyRecord.created_at < now - lease,
+        )
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+@contextmanager
+def marking_work(record_id: int, *, now: datetime) -> Iterator[None]:
+    """While the request runs, its commits also stamp the record's ``completed_at``.
+
+    The stamp goes in the transaction of the work itself, so it is there if
+    and only if the work was committed, whatever becomes of the answer.
+    """
+    session = db.session()
+
+    def stamp(session: sa.orm.Session) -> None:
+        session.execute(
+            sa.update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == record_id,
+                IdempotencyRecord.completed_at.is_(None),
+            )
+            .values(completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    sa.event.listen(session, "before_commit", stamp)
+    try:
+        yield
+    finally:
+        sa.event.remove(session, "before_commit", stamp)
+
+
 def finish(
     record_id: int, status_code: int, body: dict[str, Any], *, now: datetime
 ) -> None:
-    """Keep a successful response for replay, or free the key after a failure."""
+    """Keep a successful response for replay, or free the key after a failure.
+
+    A key whose work was committed (see :func:`marking_work`) is not freed:
+    running the request again would do the work twice.
+    """
     db.session.rollback()
     record = db.session.get(IdempotencyRecord, record_id)
     if record is None:
@@ -104,7 +183,7 @@ def finish(
         record.status_code = status_code
         record.body = body
         record.completed_at = now
-    else:
+    elif record.completed_at is None:
         db.session.delete(record)
     db.session.commit()
 

@@ -6,11 +6,13 @@ production; the standalone demo runs it at start-up).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from govcore import audit
 from govcore.applications.models import Application, MaterialKind, Status
 from govcore.applications.submission import REMINDER
 from govcore.applications.transitions import change_status
@@ -121,22 +123,43 @@ def withdraw_stale_drafts(*, now: datetime, store: FileStore) -> int:
 
 
 def purge_expired(*, now: datetime, store: FileStore) -> tuple[int, int]:
-    """Delete applications past their retention date, files first committed after.
+    """Delete applications past their retention date, then their files.
+
+    One transaction deletes the applications and writes one audit event,
+    ``retention_purged``, with how many went (in all and per item) and the
+    cut-off date: counts, never who. The files go once that is committed, so
+    a crash between the two leaves a file without a row, never a row without
+    its file or a deletion without its record. Nothing past retention: no
+    event.
 
     :return: how many applications and files were deleted.
     """
+    today = local_date(now)
     expired = db.session.scalars(
-        sa.select(Application).where(Application.retain_until < local_date(now))
+        sa.select(Application).where(Application.retain_until < today)
     ).all()
-    deleted_files = 0
+    if not expired:
+        return 0, 0
+    files = [name for application in expired for name in _files_of(application)]
+    per_item = Counter(a.item_version.item.code for a in expired)
     for application in expired:
-        files = _files_of(application)
         db.session.delete(application)
-        db.session.commit()
-        for name in files:
-            store.delete(name)
-        deleted_files += len(files)
-    return len(expired), deleted_files
+    audit.record_event(
+        "retention_purged",
+        actor="system",
+        at=now,
+        target="applications",
+        details={
+            "applications": len(expired),
+            "files": len(files),
+            "items": dict(sorted(per_item.items())),
+            "retained_until_before": today.isoformat(),
+        },
+    )
+    db.session.commit()
+    for name in files:
+        store.delete(name)
+    return len(expired), len(files)
 
 
 def _files_of(application: Application) -> list[str]:

@@ -66,6 +66,10 @@ def decide(
     try:
         snapshot = gather(application, rules, source, now=now)
         verdict = evaluate(rules, snapshot)
+    except sa.exc.DBAPIError:
+        # Our own database failed (gone mid-request): the transaction is lost,
+        # so no decision can be recorded; the request fails and is retried.
+        raise
     except Exception:  # fail closed: a person decides what the system could not
         log.exception("decision failed for application %s", application.public_id)
         verdict = Verdict("manual", [], reasons=["系统核验出错，转人工审核"])

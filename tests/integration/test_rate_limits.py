@@ -1,0 +1,233 @@
+"""Rate limits on logins, one-time codes and the public verification
+(webapp/rate_limits.py): counted per client address, failures only for
+logins and codes, 429 in Chinese with Retry-After, one audit event per
+client and window; in memory and, shared by two app instances, in Redis.
+
+Security R10 (brute force) and R18 (anti-automation on lookups).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from govcore.audit import AuditEvent
+from govcore.db import db
+from tests.api.conftest import PERSON, load_world
+from tests.components import unavailable
+from tests.conftest import make_test_app
+from webapp.config import Config
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+LIMITS = {
+    "STAFF_LOGIN_RATE_LIMIT": "3 per minute",
+    "CITIZEN_LOGIN_RATE_LIMIT": "3 per minute",
+    "ONE_TIME_CODE_RATE_LIMIT": "3 per minute",
+    "VERIFY_RATE_LIMIT": "3 per minute",
+}
+WRONG_STAFF = {"username": "nobody", "password": "wrong-password", "otp": "123456"}
+
+
+def limited_app(**settings: object) -> Flask:
+    app = make_test_app("sqlite://", **{**LIMITS, **settings})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def limited() -> Iterator[Flask]:
+    """The world on SQLite with limits of 3 a minute (the counting, not the
+    numbers, is under test; the configured numbers are checked below)."""
+    app = limited_app()
+    load_world(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def rate_limited_events(app: Flask) -> list[AuditEvent]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == "rate_limited")
+            )
+        )
+
+
+@pytest.fixture
+def client(limited: Flask) -> FlaskClient:
+    return limited.test_client()
+
+
+def dev_login(client: FlaskClient, name: str, *, wrong: bool = False):
+    """Log ``name`` in; ``wrong``: with a check digit that fails (401)."""
+    number = PERSON[name].id_number
+    if wrong:
+        number = number[:-1] + ("1" if number[-1] != "1" else "2")
+    return client.post(
+        "/api/v1/auth/dev-login", json={"id_number": number, "name": name}
+    )
+
+
+def assert_refused_in_chinese(response, *, json: bool) -> None:
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    if json:
+        assert response.json["message"] == "请求过于频繁，请稍后再试"
+    else:
+        assert response.mimetype == "text/html"
+        assert "请求过于频繁，请稍后再试" in response.get_data(as_text=True)
+
+
+def test_the_configured_limits() -> None:
+    assert Config.STAFF_LOGIN_RATE_LIMIT == "30 per minute;200 per hour"
+    assert Config.CITIZEN_LOGIN_RATE_LIMIT == "10 per minute;50 per hour"
+    assert Config.ONE_TIME_CODE_RATE_LIMIT == "10 per minute;50 per hour"
+    assert Config.VERIFY_RATE_LIMIT == "60 per minute"
+    assert Config.RATELIMIT_STORAGE_URI == "memory://"
+
+
+def test_failed_staff_logins_share_one_budget_across_names_and_forms(
+    limited: Flask, client
+) -> None:
+    for name in ("a.one", "b.two"):
+        answer = client.post(
+            "/api/v1/staff/login", json={**WRONG_STAFF, "username": name}
+        )
+        assert answer.status_code == 401
+    page = client.get("/admin/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {**WRONG_STAFF, "username": "c.three", "csrf_token": token}
+    assert client.post("/admin/login", data=form).status_code == 401
+    # The fourth failure from this address is refused, as JSON and as a page.
+    assert_refused_in_chinese(
+        client.post("/api/v1/staff/login", json=WRONG_STAFF), json=True
+    )
+    assert_refused_in_chinese(client.post("/admin/login", data=form), json=False)
+    # Audited once for the window, without the address.
+    (event,) = rate_limited_events(limited)
+    assert event.details["scope"] == "staff-login"
+    assert event.target == "endpoint:staff.login"
+    assert "127.0.0.1" not in str(event.details) and len(event.details["client"]) == 16
+    # Another address has a budget of its own.
+    elsewhere = limited.test_client()
+    answer = elsewhere.post(
+        "/api/v1/staff/login",
+        json=WRONG_STAFF,
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert answer.status_code == 401
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_count(
+    limited: Flask, client
+) -> None:
+    for n in range(3):
+        forged = {"X-Forwarded-For": f"203.0.113.{n}", "X-Real-IP": f"198.51.100.{n}"}
+        answer = client.post("/api/v1/staff/login", json=WRONG_STAFF, headers=forged)
+        assert answer.status_code == 401
+    refused = client.post(
+        "/api/v1/staff/login", json=WRONG_STAFF, headers={"X-Forwarded-For": "1.1.1.1"}
+    )
+    assert refused.status_code == 429
+
+
+def test_successful_and_malformed_logins_do_not_count(limited: Flask, client) -> None:
+    for _ in range(5):
+        assert dev_login(client, "陈伯").status_code == 201
+    for _ in range(5):
+        malformed = client.post("/api/v1/auth/dev-login", json={"id_number": 1})
+        assert malformed.status_code == 422
+    for _ in range(3):
+        assert dev_login(client, "陈伯", wrong=True).status_code == 401
+    # Now even the right name waits: the limit is on the address.
+    assert_refused_in_chinese(dev_login(client, "陈伯"), json=True)
+    assert [e.details["scope"] for e in rate_limited_events(limited)] == [
+        "citizen-login"
+    ]
+
+
+def test_one_time_codes_are_limited_together(limited: Flask, client) -> None:
+    auth = {"Authorization": f"Bearer {dev_login(client, '陈伯').json['token']}"}
+    guesses = [
+        client.post("/api/v1/kiosk-login", json={"code": "x" * 22}, headers=auth),
+        client.post("/api/v1/handoff/claim", json={"code": "y" * 22}, headers=auth),
+        client.post("/api/v1/kiosk-login", json={"code": "z" * 22}, headers=auth),
+    ]
+    assert [g.status_code for g in guesses] == [404, 404, 404]
+    assert_refused_in_chinese(
+        client.post("/api/v1/handoff/claim", json={"code": "w" * 22}, headers=auth),
+        json=True,
+    )
+    # Without a login the 401 comes first and guesses nothing.
+    assert client.post("/api/v1/kiosk-login", json={"code": "v"}).status_code == 401
+
+
+def test_verification_counts_every_request_on_both_forms(limited: Flask, client):
+    token = "C" * 43
+    codes = [client.get(f"/verify/{token}").status_code for _ in range(2)]
+    codes.append(client.get(f"/api/v1/verify/{token}").status_code)
+    assert codes == [404, 404, 404]
+    assert_refused_in_chinese(client.get(f"/verify/{token}"), json=False)
+    assert_refused_in_chinese(client.get(f"/api/v1/verify/{token}"), json=True)
+    assert len(rate_limited_events(limited)) == 1
+
+
+# ------------------------------------------------------------------ Redis
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test run on the Redis server, removed afterwards.
+
+    Redis is a component of the central role: missing, this skips on a
+    developer's machine and fails in CI.
+    """
+    import redis
+
+    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {REDIS_URL} unavailable: {exc}")
+    prefix = f"miaopi-test-{secrets.token_hex(6)}"
+    try:
+        yield prefix
+    finally:
+        stale = list(server.scan_iter(match=f"*{prefix}*"))
+        if stale:
+            server.delete(*stale)
+        server.close()
+
+
+def test_workers_share_the_counts_through_redis(redis_prefix: str) -> None:
+    import redis
+
+    settings = {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+    }
+    one, two = limited_app(**settings), limited_app(**settings)  # two workers
+    for worker in (one, two, one):
+        answer = worker.test_client().post("/api/v1/staff/login", json=WRONG_STAFF)
+        assert answer.status_code == 401
+    refused = two.test_client().post("/api/v1/staff/login", json=WRONG_STAFF)
+    assert_refused_in_chinese(refused, json=True)
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [k.decode() for k in server.scan_iter(match=f"*{redis_prefix}*")]
+    finally:
+        server.close()
+    # The counts are in Redis, not in a worker's memory fallback.
+    assert keys and all("staff-login" in k for k in keys), keys
+    for app in (one, two):
+        with app.app_context():
+            db.engine.dispose()
