@@ -78,28 +78,30 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def next_in_sequence(counter: type[Base], key_column: str, key: str) -> int:
-    """Advance the counter row ``key`` of table ``counter`` (columns
-    ``key_column`` and ``last``) by one and return the new value.
-
-    One ``UPDATE … RETURNING`` after an insert-if-missing: PostgreSQL locks the
-    row until the transaction ends and SQLite locks the database, so
-    concurrent transactions never get the same value. A rolled-back one leaves
-    a gap, which numbers that need only be unique can afford.
-    """
+def dialect_insert(model: Any) -> Any:
+    """An INSERT with ``on_conflict_*`` for the session's backend (both have it)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    column = getattr(counter, key_column)
-    db.session.execute(
-        insert(counter)
-        .values({key_column: key, "last": 0})
-        .on_conflict_do_nothing(index_elements=[key_column])
-    )
+    return insert(model)
+
+
+def next_in_sequence(counter: type[Base], key_column: str, key: str) -> int:
+    """Advance the counter row ``key`` of table ``counter`` (columns
+    ``key_column`` and ``last``) by one and return the new value.
+
+    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (an upsert, one round
+    trip): PostgreSQL locks the row until the transaction ends and SQLite
+    locks the database, so concurrent transactions never get the same value.
+    A rolled-back one leaves a gap, which numbers that need only be unique
+    can afford.
+    """
     return db.session.execute(
-        sa.update(counter)
-        .where(column == key)
-        .values(last=counter.last + 1)
+        dialect_insert(counter)
+        .values({key_column: key, "last": 1})
+        .on_conflict_do_update(
+            index_elements=[key_column], set_={"last": counter.last + 1}
+        )
         .returning(counter.last)
     ).scalar_one()

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, g, jsonify, redirect, render_template, request, session
 from flask import url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
 
 from govcore import audit
 from govcore.clock import local_date
@@ -28,6 +29,7 @@ from kiosk_app.context import assisting
 
 SIGN_IN_LASTS = timedelta(hours=4)
 PIN_WAIT = timedelta(minutes=2)
+TOO_MANY = "登录失败次数过多，请稍后再试（too many failed logins）"
 
 
 def pepper() -> bytes:
@@ -106,6 +108,21 @@ def assist_pin_check() -> Any:
     )
     db.session.commit()
     return redirect(url_for("kiosk.welcome"))
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many_attempts(error: TooManyRequests) -> Any:
+    """The address limit on wrong PINs (``kiosk-pin`` in webapp/rate_limits.py)
+    answers on the PIN page, as the account's own throttle does, so the
+    screen keeps its way back (取消) instead of a bare error page."""
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if request.endpoint == "kiosk.assist_pin_check":
+        page = render_template("kiosk/assist_pin.html", error=_(TOO_MANY), prompt=None)
+    else:  # no other kiosk endpoint is limited today
+        page = render_template(
+            "errors/error.html", status=429, message="请求过于频繁，请稍后再试"
+        )
+    return page, 429, headers
 
 
 @bp.post("/assist/end")

@@ -19,6 +19,7 @@ from govcore import decisions
 from govcore.applications.access import actor_label
 from govcore.applications import Caller, Principal
 from govcore.clock import utcnow
+from govcore.db import db
 from govcore.errors import ValidationError
 from mobile_api.auth import BEARER, authenticated, require_login
 from mobile_api.idempotent import REPLAYED_HEADER, idempotent, key_parameter
@@ -50,6 +51,21 @@ blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1", description="办件：秒报全流程"
 )
 blp.before_request(require_login)
+
+
+@blp.before_request
+def _keep_committed_state() -> None:
+    """Within one request, what a use case committed is what the answer shows:
+    reading it all again after the commit (SQLAlchemy's default, for sessions
+    that live longer) cost five to eight statements per answer."""
+    db.session().expire_on_commit = False
+
+
+@blp.teardown_request
+def _expire_on_commit_again(_: BaseException | None) -> None:
+    db.session().expire_on_commit = True
+
+
 ONE = "/applications/<string:application_id>"
 
 

@@ -53,10 +53,29 @@ def current_session() -> UserSession:
     return session
 
 
+def current_caller() -> Caller:
+    """The request's :class:`Caller`, resolved from its bearer token once.
+
+    A plain value, so the views' commits (which expire ORM objects) never make
+    the session row be read again.
+    """
+    caller = g.get("caller")
+    if caller is None:
+        session = current_session()
+        caller = g.caller = Caller(
+            id_number=session.id_number,
+            name=session.name,
+            channel=ChannelKind(session.channel),
+            terminal_id=session.terminal_id,
+            session_id=session.id,
+        )
+    return caller
+
+
 def require_login() -> None:
     """``before_request`` of the blueprints that need a login: 401 comes before
     any parsing of the request body."""
-    g.user_session = current_session()
+    current_caller()
 
 
 def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,16 +83,7 @@ def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        session = g.get("user_session") or current_session()
-        g.user_session = session
-        caller = Caller(
-            id_number=session.id_number,
-            name=session.name,
-            channel=ChannelKind(session.channel),
-            terminal_id=session.terminal_id,
-            session_id=session.id,
-        )
-        return view(*args, caller=caller, **kwargs)
+        return view(*args, caller=current_caller(), **kwargs)
 
     return wrapper
 
@@ -88,13 +98,14 @@ def _login(provider_name: str, credentials: dict[str, Any]) -> dict[str, Any]:
     token, session = open_session(
         identity, channel=ChannelKind.MOBILE.value, now=now, policy=MOBILE_POLICY
     )
-    db.session.commit()
-    return {
+    answer = {
         "token": token,
         "expires_at": session.expires_at,
         "idle_timeout_seconds": session.idle_seconds,
         "user": _user(session),
     }
+    db.session.commit()  # the answer was read before: no reload after the commit
+    return answer
 
 
 def _user(session: UserSession) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from govcore.applications import idempotency
 from govcore.clock import utcnow
 from govcore.errors import GovCoreError
-from mobile_api.auth import current_session
+from mobile_api.auth import current_caller
 
 HEADER = "Idempotency-Key"
 
@@ -50,7 +50,7 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.user_session = current_session()  # who asks comes first (401)
+            caller = current_caller()  # who asks comes first (401)
             key = request.headers.get(HEADER)
             if key is None:
                 if required:
@@ -61,7 +61,7 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
                 return view(*args, **kwargs)
             body = request.get_json(silent=True)
             started = idempotency.begin(
-                g.user_session.id_number,
+                caller.id_number,
                 key,
                 idempotency.fingerprint(request.method, request.path, body),
                 now=utcnow(),
@@ -89,7 +89,7 @@ def idempotent(*, required: bool) -> Callable[[Callable[..., Any]], Callable[...
     return decorate
 
 
-def _free_key(record_id: int) -> None:
+def _free_key(reservation: idempotency.Reservation) -> None:
     """Free the key after a failure, if the database lets us.
 
     When the failure is the database itself (gone mid-request), freeing fails
@@ -98,10 +98,10 @@ def _free_key(record_id: int) -> None:
     error, not this one.
     """
     try:
-        idempotency.finish(record_id, 500, {}, now=utcnow())
+        idempotency.finish(reservation, 500, {}, now=utcnow())
     except sa.exc.SQLAlchemyError as error:
         logger.warning(
             "idempotency key %d not freed (%s); it waits for its lease",
-            record_id,
+            reservation.id,
             type(error).__name__,
         )

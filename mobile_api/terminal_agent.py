@@ -74,6 +74,7 @@ def post_event(event: dict[str, Any]) -> dict[str, Any]:
 def get_commands(query: dict[str, Any]) -> dict[str, Any]:
     """领取指令（长轮询）"""
     deadline = time.monotonic() + query["wait"]
+    secret_hash = g.terminal.secret_hash  # the secret this request came with
     while True:
         commands = terminals.take_commands(g.terminal, now=utcnow())
         db.session.commit()
@@ -83,6 +84,8 @@ def get_commands(query: dict[str, Any]) -> dict[str, Any]:
         db.session.refresh(g.terminal)
         if g.terminal.revoked_at is not None:  # revoked while waiting
             raise AuthenticationError("终端已停用（terminal revoked）")
+        if g.terminal.secret_hash != secret_hash:  # a new secret meanwhile
+            raise AuthenticationError("终端密钥已更换（terminal secret rotated）")
     return {
         "commands": [
             {

@@ -83,6 +83,9 @@ class Config:
     STAFF_LOGIN_RATE_LIMIT = "30 per minute;200 per hour"
     CITIZEN_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     ONE_TIME_CODE_RATE_LIMIT = "10 per minute;50 per hour"
+    # Hall staff's kiosk PIN (帮办): each account is throttled on its own too;
+    # this stops one terminal's address from trying PINs across accounts.
+    KIOSK_PIN_RATE_LIMIT = "10 per minute;50 per hour"
     # memory:// counts in one process; the central role's workers share Redis
     # (MIAOPI_RATELIMIT_STORAGE_URI=redis://…), and fall back to memory while
     # Redis does not answer.

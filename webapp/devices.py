@@ -260,19 +260,60 @@ def scanner_setting(setting: str) -> None:
         click.echo(f"scanner sample: {setting}")
 
 
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
 @devices_cli.command("agent")
 @click.option("--server", required=True, help="https://…/api/v1/terminal")
 @click.option("--terminal", "code", required=True, help="This terminal's code.")
 @click.option(
     "--secret-file",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="File holding the terminal secret (mode 0600).",
 )
-def agent(server: str, code: str, secret_file: Path) -> None:
+@click.option(
+    "--client-cert",
+    type=EXISTING_FILE,
+    envvar="MIAOPI_AGENT_CLIENT_CERT",
+    help="The terminal's TLS client certificate (PEM), for a server that "
+    "requires one (the kiosk host's mutual TLS). With --client-key.",
+)
+@click.option(
+    "--client-key",
+    type=EXISTING_FILE,
+    envvar="MIAOPI_AGENT_CLIENT_KEY",
+    help="The client certificate's private key (PEM, unencrypted, mode 0600).",
+)
+@click.option(
+    "--ca-bundle",
+    type=EXISTING_FILE,
+    envvar="MIAOPI_AGENT_CA_BUNDLE",
+    help="CA certificates (PEM) the server's certificate must chain to; "
+    "default: the system's store.",
+)
+def agent(
+    server: str,
+    code: str,
+    secret_file: Path,
+    client_cert: Path | None,
+    client_key: Path | None,
+    ca_bundle: Path | None,
+) -> None:
     """Run the terminal agent with the configured devices until revoked."""
-    if secret_file.stat().st_mode & 0o077:
-        click.secho(f"{secret_file} must be readable by its owner only", fg="red")
-        sys.exit(1)
-    transport = HttpTransport(server, code, secret_file.read_text().strip())
+    if (client_cert is None) != (client_key is None):
+        raise click.UsageError(
+            "--client-cert 与 --client-key 须同时提供（both or neither）"
+        )
+    for private in (secret_file, client_key):
+        if private is not None and private.stat().st_mode & 0o077:
+            click.secho(f"{private} must be readable by its owner only", fg="red")
+            sys.exit(1)
+    transport = HttpTransport(
+        server,
+        code,
+        secret_file.read_text().strip(),
+        client_cert=(str(client_cert), str(client_key)) if client_cert else None,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
+    )
     Agent(transport, build_devices(current_app)).run()

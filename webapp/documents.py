@@ -3,9 +3,11 @@
 Keys and the bureau's certificate are files: ``DOCUMENT_KEY_DIR`` holds the
 Ed25519 field-signing keys (``<id>.key.pem`` / ``<id>.pub.pem``; the active id
 signs, every public key verifies), ``DOCUMENT_PKI_DIR`` the PAdES signing
-certificate, its key and the root it chains to. The standalone demo and the
-tests make both on first start; production installs them (see
-docs/certificates.md) and refuses to issue documents without them.
+certificate, its key and the root certificate it chains to (never the root's
+private key: only the demo's generated CA has one, and signing does not use
+it). The standalone demo and the tests make both on first start; production
+installs them (see docs/DEPLOY.md §2.5) and refuses to issue documents
+without them.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ def document_services(
             signer = load_ed25519_signer(key_dir, key_id)
     try:
         ca = ensure_local_ca(pki_dir, utcnow()) if generate else load_local_ca(pki_dir)
-    except FileNotFoundError:
-        log.error("no PAdES signing certificate in %s", pki_dir)
+    except FileNotFoundError as error:
+        log.error("no PAdES signing certificate in %s: %s", pki_dir, error.filename)
         return None
     return DocumentServices(
         signer=signer,

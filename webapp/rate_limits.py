@@ -18,6 +18,8 @@ scope                endpoints                              what counts
                      screen's login QR), ``POST
                      /api/v1/handoff/claim`` (a hand-off
                      QR)
+``kiosk-pin``        ``POST /kiosk/assist/pin`` (hall       failed attempts
+                     staff's PIN at a kiosk)
 ``verify``           ``/verify/…``, ``/api/v1/verify/…``    every request
 ===================  =====================================  ===================
 
@@ -30,7 +32,8 @@ Chinese message (JSON under /api/, the HTML error page elsewhere) and
 ``Retry-After``; the first refusal of a client in each window is audited as
 ``rate_limited`` (the scope and a keyed hash of the address, never the
 address itself). Staff accounts are throttled by name as well
-(``govcore.staff.accounts``), whatever the address.
+(``govcore.staff.accounts``), whatever the address, and so is each staff
+member's kiosk PIN (``govcore.staff.kiosk_assist``).
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ RULES = (
         "ONE_TIME_CODE_RATE_LIMIT",
         ("kiosk_login.kiosk_login", "handoff.claim_handoff"),
     ),
+    Rule("kiosk-pin", "KIOSK_PIN_RATE_LIMIT", ("kiosk.assist_pin_check",)),
 )
 # Whole blueprints, every request counted: the public verification.
 VERIFY_BLUEPRINTS = ("verify_page", "verify")

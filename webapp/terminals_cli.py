@@ -47,6 +47,25 @@ def revoke(code: str) -> None:
     click.echo(f"revoked {terminal.code}")
 
 
+@terminals_cli.command("rotate-secret")
+@click.argument("code")
+def rotate_secret(code: str) -> None:
+    """Give a terminal a new secret and print it (shown once); the old one
+    is refused at once. A revoked terminal is refused: register its
+    replacement under a new code."""
+    try:
+        terminal, secret = terminals.rotate_secret(code, now=utcnow(), actor="cli")
+    except GovCoreError as error:
+        click.secho(error.message, fg="red", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(
+        f"new secret for {terminal.code}; the old one is refused from now on "
+        "(shown once):"
+    )
+    click.echo(secret)
+
+
 @terminals_cli.command("list")
 def list_terminals() -> None:
     """One line per terminal: online or not, and each device's state."""

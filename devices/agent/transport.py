@@ -39,7 +39,15 @@ class AgentTransport(abc.ABC):
 
 
 class HttpTransport(AgentTransport):
-    """``requests`` against ``base_url`` (``https://…/api/v1/terminal``)."""
+    """``requests`` against ``base_url`` (``https://…/api/v1/terminal``).
+
+    :param client_cert: the terminal's TLS client certificate and its key,
+        as two PEM file paths, for a server that asks for one (nginx's kiosk
+        host, mutual TLS); ``None``: no client certificate.
+    :param ca_bundle: a PEM file of the CA certificates the server's
+        certificate must chain to; ``None``: the default store (or the
+        ``REQUESTS_CA_BUNDLE`` file). Given, it wins over that variable.
+    """
 
     def __init__(
         self,
@@ -49,6 +57,8 @@ class HttpTransport(AgentTransport):
         *,
         session: requests.Session | None = None,
         timeout: float = 10.0,
+        client_cert: tuple[str, str] | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -56,6 +66,11 @@ class HttpTransport(AgentTransport):
         self.session.headers.update(
             {"Authorization": f"Bearer {secret}", "X-Terminal": code}
         )
+        if client_cert is not None:
+            self.session.cert = client_cert
+        if ca_bundle is not None:
+            self.session.verify = ca_bundle
+        self.ca_bundle = ca_bundle
 
     def post_event(self, event: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/events", json=event).json()
@@ -80,6 +95,10 @@ class HttpTransport(AgentTransport):
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
+        if self.ca_bundle is not None:
+            # Per request: requests lets REQUESTS_CA_BUNDLE override a
+            # session's ``verify``, but not a request's.
+            kwargs.setdefault("verify", self.ca_bundle)
         try:
             response = self.session.request(method, self.base_url + path, **kwargs)
         except requests.RequestException as exc:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from govcore.applications.models import Application, ChannelKind
+from govcore.catalog.models import Item, ItemVersion
 from govcore.db import db
 from govcore.errors import NotFoundError
 
@@ -57,6 +59,13 @@ def get_application(public_id: str, caller: Caller) -> Application:
     found = db.session.scalar(
         sa.select(Application).where(
             Application.public_id == public_id, visible_to(caller)
+        )
+        # Every use of an application reads its item's version, item and
+        # department: in the same query.
+        .options(
+            joinedload(Application.item_version)
+            .joinedload(ItemVersion.item)
+            .joinedload(Item.department)
         )
     )
     if found is None:

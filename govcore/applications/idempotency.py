@@ -19,6 +19,12 @@ same transaction (:func:`marking_work`).
 - Stamped, without a response: the work is done but its answer was lost. It
   is never run again; the repeat gets 409 ``idempotency_answer_lost`` and the
   client looks the result up (我的办件).
+
+A first request that was only slow, not dead, must then not commit its work
+too. A reservation is named by its record and its time (``created_at``, which
+a take-over moves): the stamp only goes in where both still match, and where
+it cannot, the slow request's commit fails and its work is rolled back
+(409 ``idempotency_taken_over``).
 """
 
 from __future__ import annotations
@@ -40,6 +46,14 @@ from govcore.errors import ConflictError, ValidationError
 KEY_MAX = 255
 KEEP_FOR = timedelta(hours=24)
 IN_FLIGHT_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A key reserved for one request: its record, and when it was reserved."""
+
+    id: int
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -67,12 +81,12 @@ def begin(
     *,
     now: datetime,
     lease: timedelta = IN_FLIGHT_LEASE,
-) -> Replay | int:
+) -> Replay | Reservation:
     """Reserve ``key`` for a request, or say how to answer a repeat.
 
     :param lease: how long a first request may stay in flight before a repeat
         takes its reservation over (the first is then presumed dead).
-    :return: the id of the reserved record, or the :class:`Replay` of the first
+    :return: the :class:`Reservation`, or the :class:`Replay` of the first
         response.
     :raise ValidationError: ``idempotency_key_invalid`` for a bad key;
         ``idempotency_key_reused`` if the key came with a different request.
@@ -90,8 +104,10 @@ def begin(
     )
     db.session.add(record)
     try:
+        db.session.flush()  # INSERT … RETURNING id: no read after the commit
+        reservation = Reservation(record.id, now)
         db.session.commit()
-        return record.id
+        return reservation
     except sa.exc.IntegrityError:
         db.session.rollback()
     first = db.session.scalar(
@@ -115,7 +131,7 @@ def begin(
         )
     if first.status_code is None:
         if _take_over(first.id, now=now, lease=lease):
-            return first.id
+            return Reservation(first.id, now)
         raise ConflictError(
             "相同的请求正在处理中，请稍候（request with this key in progress）",
             code="idempotency_in_flight",
@@ -141,24 +157,32 @@ def _take_over(record_id: int, *, now: datetime, lease: timedelta) -> bool:
 
 
 @contextmanager
-def marking_work(record_id: int, *, now: datetime) -> Iterator[None]:
+def marking_work(reservation: Reservation, *, now: datetime) -> Iterator[None]:
     """While the request runs, its commits also stamp the record's ``completed_at``.
 
     The stamp goes in the transaction of the work itself, so it is there if
     and only if the work was committed, whatever becomes of the answer.
+
+    :raise ConflictError: ``idempotency_taken_over``, from the commit, if a
+        repeat took the reservation over meanwhile: the work is not committed.
     """
     session = db.session()
 
     def stamp(session: sa.orm.Session) -> None:
-        session.execute(
+        if session.in_nested_transaction():
+            return  # a savepoint's release: the stamp goes with the real commit
+        stamped = session.execute(
             sa.update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.id == record_id,
-                IdempotencyRecord.completed_at.is_(None),
-            )
-            .values(completed_at=now)
+            .where(_reserved(reservation))
+            .values(completed_at=sa.func.coalesce(IdempotencyRecord.completed_at, now))
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount
+        if stamped != 1:
+            raise ConflictError(
+                "请求处理超时，已由重复的请求接管，本次办理未生效"
+                "（request outlived its reservation; not committed）",
+                code="idempotency_taken_over",
+            )
 
     sa.event.listen(session, "before_commit", stamp)
     try:
@@ -168,24 +192,39 @@ def marking_work(record_id: int, *, now: datetime) -> Iterator[None]:
 
 
 def finish(
-    record_id: int, status_code: int, body: dict[str, Any], *, now: datetime
+    reservation: Reservation,
+    status_code: int,
+    body: dict[str, Any],
+    *,
+    now: datetime,
 ) -> None:
     """Keep a successful response for replay, or free the key after a failure.
 
     A key whose work was committed (see :func:`marking_work`) is not freed:
-    running the request again would do the work twice.
+    running the request again would do the work twice. Neither is a key that
+    another request has taken over.
     """
     db.session.rollback()
-    record = db.session.get(IdempotencyRecord, record_id)
-    if record is None:
-        return
     if 200 <= status_code < 300:
-        record.status_code = status_code
-        record.body = body
-        record.completed_at = now
-    elif record.completed_at is None:
-        db.session.delete(record)
+        statement = (
+            sa.update(IdempotencyRecord)
+            .where(_reserved(reservation))
+            .values(status_code=status_code, body=body, completed_at=now)
+        )
+    else:
+        statement = sa.delete(IdempotencyRecord).where(
+            _reserved(reservation), IdempotencyRecord.completed_at.is_(None)
+        )
+    db.session.execute(statement.execution_options(synchronize_session=False))
     db.session.commit()
+
+
+def _reserved(reservation: Reservation) -> sa.ColumnElement[bool]:
+    """The record, if the reservation is still this request's."""
+    return sa.and_(
+        IdempotencyRecord.id == reservation.id,
+        IdempotencyRecord.created_at == reservation.at,
+    )
 
 
 def prune(*, now: datetime) -> int:

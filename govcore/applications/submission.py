@@ -69,7 +69,7 @@ def add_upload(
     """
     # Lock the application row (PostgreSQL) and re-read it, so concurrent
     # uploads cannot pass the page limit, nor land after a submit.
-    db.session.refresh(application, with_for_update=True)
+    db.session.refresh(application, with_for_update={"of": Application})
     material = find_material(application, material_code)
     if material is None:
         raise NotFoundError(

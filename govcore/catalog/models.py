@@ -19,15 +19,17 @@ from govcore.db import db, str_enum
 _DEFINITIONS: dict[str, ItemDef] = {}
 
 
-def _parsed_definition(content_hash: str, definition: dict[str, Any]) -> ItemDef:
+def _parsed_definition(version: ItemVersion) -> ItemDef:
     # A published version never changes, so its content hash names its parse;
     # one ItemDef per content also lets the compiled rules be cached by it.
-    found = _DEFINITIONS.get(content_hash)
+    # The stored document is read (and JSON-decoded, tens of KB) only on a
+    # miss: the column is deferred.
+    found = _DEFINITIONS.get(version.content_hash)
     if found is None:
-        found = ItemDef.model_validate(definition)
+        found = ItemDef.model_validate(version.definition)
         if len(_DEFINITIONS) > 1024:
             _DEFINITIONS.clear()
-        _DEFINITIONS[content_hash] = found
+        _DEFINITIONS[version.content_hash] = found
     return found
 
 
@@ -76,7 +78,8 @@ class ItemVersion(db.Model):
     miaobao: Mapped[bool]
     miaopi: Mapped[MiaopiLevel] = mapped_column(str_enum(MiaopiLevel, 8))
     proactive: Mapped[bool]
-    definition: Mapped[dict[str, Any]]
+    # Deferred: lists of items need only the columns, and the parse is cached.
+    definition: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     source_file: Mapped[str] = mapped_column(sa.String(255), default="")
     loaded_at: Mapped[datetime]
@@ -89,14 +92,14 @@ class ItemVersion(db.Model):
     change_note: Mapped[str] = mapped_column(sa.String(300), default="")
     # A draft's last dry run (govcore.decisions.dry_run) with the content hash
     # it was made for: publishing needs one of the content being published.
-    dry_run: Mapped[dict[str, Any] | None]
+    dry_run: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
 
     item: Mapped[Item] = relationship(back_populates="versions")
 
     @property
     def spec(self) -> ItemDef:
         """The validated definition of this version (parsed once per content)."""
-        return _parsed_definition(self.content_hash, self.definition)
+        return _parsed_definition(self)
 
     def in_force_on(self, day: date) -> bool:
         """Return whether this version is the published one in force on ``day``."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from govcore.catalog.files import CatalogData, CatalogFileError, Problem
 from govcore.catalog.models import Department, Item, ItemVersion
@@ -194,6 +195,9 @@ def list_items(
             sa.or_(ItemVersion.effective_to.is_(None), ItemVersion.effective_to > on)
         )
         .order_by(Item.code)
+        # The joins also fill each version's item and department: one query
+        # for the list, not one more per item (item_summary reads both).
+        .options(contains_eager(ItemVersion.item).contains_eager(Item.department))
     )
     if category is not None:
         query = query.where(ItemVersion.category == category)
@@ -210,7 +214,13 @@ def get_item_version(code: str, *, on: date, version: int | None = None) -> Item
 
     :raise NotFoundError: if the item or version does not exist or is not in force.
     """
-    query = sa.select(ItemVersion).join(ItemVersion.item).where(Item.code == code)
+    query = (
+        sa.select(ItemVersion)
+        .join(ItemVersion.item)
+        .join(Item.department)
+        .where(Item.code == code)
+        .options(contains_eager(ItemVersion.item).contains_eager(Item.department))
+    )
     if version is not None:
         found = db.session.scalar(query.where(ItemVersion.version == version))
     else:

@@ -4,6 +4,11 @@ Production signs with a certificate from a recognised CA (or the province's
 e-seal platform, see :mod:`.signing` for the port). The demo makes its own
 root and one signing certificate for the bureau, kept as PEM files in a
 folder (private keys readable by the owner only). Verifiers trust the root.
+
+Signing needs the bureau's key and certificate and the root certificate (for
+the chain and the trust root), never the root's private key: only
+:func:`generate_local_ca` uses that, and :func:`load_local_ca` reads it only
+when it is there. A production server holds no CA private key.
 """
 
 from __future__ import annotations
@@ -40,12 +45,17 @@ SIGNING_KEY = "bureau-signing.key.pem"
 
 @dataclass(frozen=True)
 class LocalCa:
-    """The demo CA's root and the bureau's signing key pair, all PEM."""
+    """The root certificate and the bureau's signing key pair, all PEM.
+
+    ``root_key_pem`` is the root's private key when this CA was generated
+    here (the demo); ``None`` when the root belongs to an outside CA or its
+    key was kept off the server. Signing never needs it.
+    """
 
     root_certificate_pem: bytes
-    root_key_pem: bytes = field(repr=False)
     signing_certificate_pem: bytes
     signing_key_pem: bytes = field(repr=False)
+    root_key_pem: bytes | None = field(default=None, repr=False)
 
     def identity(self) -> PdfSigningIdentity:
         """What :func:`~.pades.sign_pdf` needs to sign as the bureau."""
@@ -93,27 +103,37 @@ def generate_local_ca(
 
 
 def save_local_ca(ca: LocalCa, directory: Path) -> None:
-    """Write the four PEM files into ``directory`` (created if needed);
-    the private keys are made readable by the owner only (0600)."""
+    """Write the PEM files into ``directory`` (created if needed): the root
+    certificate, the bureau's certificate and key, and the root's key when
+    ``ca`` has it. The private keys are made readable by the owner only
+    (0600)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     _write(directory / ROOT_CERT, ca.root_certificate_pem, 0o644)
-    _write(directory / ROOT_KEY, ca.root_key_pem, 0o600)
+    if ca.root_key_pem is not None:
+        _write(directory / ROOT_KEY, ca.root_key_pem, 0o600)
     _write(directory / SIGNING_CERT, ca.signing_certificate_pem, 0o644)
     _write(directory / SIGNING_KEY, ca.signing_key_pem, 0o600)
 
 
 def load_local_ca(directory: Path) -> LocalCa:
-    """Read the CA saved by :func:`save_local_ca`.
+    """Read the signing material from ``directory``: ``root-ca.pem``,
+    ``bureau-signing.pem`` and ``bureau-signing.key.pem``, plus
+    ``root-ca.key.pem`` if it is there (the demo's own CA; a production
+    server does not have it).
 
-    :raise FileNotFoundError: when a file is missing.
+    :raise FileNotFoundError: when one of the three needed files is missing.
     """
     directory = Path(directory)
+    try:
+        root_key_pem: bytes | None = (directory / ROOT_KEY).read_bytes()
+    except FileNotFoundError:
+        root_key_pem = None
     return LocalCa(
         root_certificate_pem=(directory / ROOT_CERT).read_bytes(),
-        root_key_pem=(directory / ROOT_KEY).read_bytes(),
         signing_certificate_pem=(directory / SIGNING_CERT).read_bytes(),
         signing_key_pem=(directory / SIGNING_KEY).read_bytes(),
+        root_key_pem=root_key_pem,
     )
 
 

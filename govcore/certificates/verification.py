@@ -14,7 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from govcore import audit
-from govcore.applications.models import Status
+from govcore.applications.models import Application, Status
 from govcore.applications.transitions import change_status
 from govcore.certificates.issuance import DocumentServices, signature_intact
 from govcore.certificates.models import ResultDocument
@@ -151,15 +151,12 @@ def revoke_without_commit(
     document.revoked_at, document.revoked_by = now, actor
     document.revoke_reason = reason
     application = document.application
-    if application.status in (Status.APPROVED, Status.CERTIFICATE_ISSUED):
-        change_status(
-            application,
-            Status.REVOKED,
-            actor=actor,
-            channel="counter",
-            now=now,
-            reason=f"{document.title}已撤销：{reason}"[:300],
-        )
+    revoke_approval(
+        application,
+        actor=actor,
+        reason=f"{document.title}已撤销：{reason}"[:300],
+        now=now,
+    )
     if notify:
         enqueue(
             "certificate_revoked",
@@ -176,6 +173,27 @@ def revoke_without_commit(
         details={"number": document.number},
     )
     return document
+
+
+def revoke_approval(
+    application: Application, *, actor: str, reason: str, now: datetime
+) -> None:
+    """Move an approved application to ``revoked`` within the caller's
+    transaction (no commit).
+
+    An application that is no longer approved (already revoked, say, with
+    another of its certificates) is left as it is.
+    """
+    if application.status not in (Status.APPROVED, Status.CERTIFICATE_ISSUED):
+        return
+    change_status(
+        application,
+        Status.REVOKED,
+        actor=actor,
+        channel="counter",
+        now=now,
+        reason=reason,
+    )
 
 
 def documents_of(application_id: int) -> list[ResultDocument]:

@@ -37,11 +37,11 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 
-from govcore.db import db
+from govcore.db import db, dialect_insert
 from govcore.http_client import OwnedSession
 from govcore.identity.ports import Identity
 from govcore.notifications.models import MiniProgramSubscriber
-from govcore.notifications.outbox import dialect_insert
+
 from govcore.notifications.ports import (
     Channel,
     DeliveryResult,

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govcore.db import db
+from govcore.db import db, dialect_insert
 
 EVENT_ID_LENGTH = 120
 
@@ -88,23 +88,17 @@ def enqueue(
     # INSERT … ON CONFLICT DO NOTHING: a concurrent transaction enqueueing the
     # same event makes this one wait and then insert nothing, instead of
     # failing the whole business transaction on the unique constraint.
-    db.session.execute(
+    added = db.session.scalars(
         dialect_insert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["event_id"])
-    )
+        .returning(OutboxMessage)
+    ).one_or_none()
+    if added is not None:
+        return added
     return db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.event_id == event_id)
     ).one()
-
-
-def dialect_insert(model: Any) -> Any:
-    """An INSERT with ``on_conflict_*`` for the session's backend (both have it)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
 
 
 def _recipient(application_id: int | None, payload: dict[str, Any]) -> str | None:

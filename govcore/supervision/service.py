@@ -19,8 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from govcore import audit
-from govcore.applications.models import Application, Status
-from govcore.applications.transitions import change_status
+from govcore.applications.models import Application
 from govcore.certificates import verification
 from govcore.datahub.ports import CreditRegister
 from govcore.db import db
@@ -182,16 +181,8 @@ def _sanction(
         for document in verification.documents_of(application.id)
         if document.kind == "certificate" and document.status != "revoked"
     ]
-    if application.status in (Status.APPROVED, Status.CERTIFICATE_ISSUED):
-        # An approval without a certificate of its own is revoked directly.
-        change_status(
-            application,
-            Status.REVOKED,
-            actor=actor,
-            channel="counter",
-            now=now,
-            reason=reason,
-        )
+    # An approval without a certificate of its own is revoked directly.
+    verification.revoke_approval(application, actor=actor, reason=reason, now=now)
     _notify(application, check, numbers, now)
     subject = subject_of(application)
     db.session.add(

@@ -25,6 +25,7 @@ from govcore.terminals.service import (
     record_event,
     register,
     revoke,
+    rotate_secret,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "request_print",
     "request_receipt",
     "request_scan",
+    "rotate_secret",
     "scanned_pages",
     "take_commands",
 ]

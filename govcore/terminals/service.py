@@ -88,6 +88,33 @@ def revoke(code: str, *, now: datetime, actor: str) -> Terminal:
     return terminal
 
 
+def rotate_secret(code: str, *, now: datetime, actor: str) -> tuple[Terminal, str]:
+    """Give a terminal a new secret; return it and the secret (shown once).
+    The old secret is refused from the moment this commits, including by a
+    long poll already waiting. The audit event names the terminal only.
+
+    :raise NotFoundError: no terminal has that code.
+    :raise ConflictError: the terminal is revoked; it stays so, and a
+        replacement is registered under a new code.
+    """
+    terminal = _by_code(code)
+    if terminal.revoked_at is not None:
+        raise ConflictError(
+            f"终端 {terminal.code} 已停用，不能更换密钥；替换的终端请以新编号登记"
+            "（terminal revoked: register its replacement under a new code）",
+            code="terminal_revoked",
+        )
+    secret = secrets.token_urlsafe(32)
+    terminal.secret_hash = _digest(secret)
+    audit.record_event(
+        "terminal_secret_rotated",
+        actor=actor,
+        at=now,
+        target=f"terminal:{terminal.code}",
+    )
+    return terminal, secret
+
+
 def authenticate(code: str, secret: str) -> Terminal:
     """:raise AuthenticationError: unknown code, wrong secret, or revoked."""
     terminal = db.session.scalar(

@@ -312,7 +312,11 @@
               rows.appendChild(li);
             });
             show(section, state.failed ? "failed" : state.done ? "done" : "printing");
-            if (state.done || state.failed) { return; }
+            // A failed print is shown at once, but the others are followed
+            // to their end: the receipt may still come out after the A4
+            // document failed, and must not stay "printing" on the screen.
+            var printing = state.prints.some(function (row) { return row.status === "printing"; });
+            if (!printing) { return; }
           }
           window.setTimeout(tick, WATCH_MS);
         })

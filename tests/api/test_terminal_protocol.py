@@ -3,13 +3,17 @@ resend, revocation, device health and heartbeat, commands handed out once."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from govcore import terminals
+from govcore.audit import AuditEvent
 from govcore.clock import utcnow
 from govcore.db import db
 from govcore.terminals import Terminal, TerminalCommand, TerminalEvent
@@ -168,6 +172,95 @@ def test_register_and_list_from_the_command_line(app):
     assert again.exit_code == 1
     listing = runner.invoke(args=["terminals", "list"])
     assert "LH-XS-002" in listing.output and "offline" in listing.output
+
+
+def rotations(app) -> list[AuditEvent]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action == "terminal_secret_rotated"
+                )
+            )
+        )
+
+
+def test_rotate_secret_issues_a_new_one_and_refuses_the_old(app, client, terminal):
+    code, old = terminal
+    assert event(client, old).status_code == 200
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["terminals", "rotate-secret", code.lower()])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert len(secret) >= 43 and secret not in old["Authorization"]
+    new = {"Authorization": f"Bearer {secret}", "X-Terminal": code}
+    assert event(client, old).status_code == 401
+    assert client.get("/api/v1/terminal/commands", headers=old).status_code == 401
+    assert event(client, new).status_code == 200
+    assert client.get("/api/v1/terminal/commands", headers=new).status_code == 200
+    # Audited, naming the terminal and nothing of either secret.
+    (rotated,) = rotations(app)
+    assert (rotated.actor, rotated.target) == ("cli", f"terminal:{code}")
+    assert rotated.details == {}
+    row = f"{rotated.details} {rotated.target} {rotated.actor}"
+    for value in (secret, old["Authorization"].split()[1]):
+        assert value not in row
+        assert hashlib.sha256(value.encode()).hexdigest() not in row
+    # A second rotation retires the first new secret as well.
+    again = runner.invoke(args=["terminals", "rotate-secret", code])
+    assert again.exit_code == 0, again.output
+    assert event(client, new).status_code == 401
+    assert len(rotations(app)) == 2
+
+
+def test_rotate_secret_of_an_unknown_terminal_fails_clearly(app, terminal):
+    result = app.test_cli_runner().invoke(
+        args=["terminals", "rotate-secret", "LH-NO-999"]
+    )
+    assert result.exit_code == 1
+    assert "终端 LH-NO-999 不存在" in result.output
+    assert rotations(app) == []
+
+
+def test_a_revoked_terminal_gets_no_new_secret(app, client, terminal):
+    code, headers = terminal
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["terminals", "revoke", code]).exit_code == 0
+    with app.app_context():
+        before = db.session.scalars(sa.select(Terminal.secret_hash)).one()
+    result = runner.invoke(args=["terminals", "rotate-secret", code])
+    assert result.exit_code == 1
+    assert "已停用" in result.output and "new code" in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Terminal.secret_hash)).one() == before
+    assert rotations(app) == []
+    assert event(client, headers).status_code == 401
+
+
+def test_a_long_poll_with_the_old_secret_ends_at_the_rotation(app, client, terminal):
+    code, old = terminal
+    answers = []
+    poll = threading.Thread(
+        target=lambda: answers.append(
+            client.get("/api/v1/terminal/commands?wait=20", headers=old)
+        )
+    )
+    started = time.monotonic()
+    poll.start()
+    time.sleep(1)  # the poll is waiting
+    result = app.test_cli_runner().invoke(args=["terminals", "rotate-secret", code])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        record = db.session.scalars(sa.select(Terminal)).one()
+        terminals.queue_command(record, "scan", {}, now=utcnow())
+        db.session.commit()
+    poll.join(25)
+    # Refused within a poll step, and the new command was not handed out.
+    assert answers[0].status_code == 401
+    assert "rotated" in answers[0].json["message"]
+    assert time.monotonic() - started < 10
+    with app.app_context():
+        assert db.session.scalars(sa.select(TerminalCommand.status)).one() == ("queued")
 
 
 def test_event_ids_are_forgotten_once_a_resend_could_not_be_accepted(

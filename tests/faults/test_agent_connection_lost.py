@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -42,8 +42,7 @@ from govcore.ports import (
     PrintJobState,
 )
 from govcore.terminals import Terminal, TerminalCommand, TerminalEvent
-from tests.api.conftest import create_draft, dev_login, load_world
-from tests.conftest import make_test_app
+from tests.api.conftest import create_draft, dev_login
 from tests.faults.tcp_proxy import Proxy, proxy_to
 
 pytestmark = pytest.mark.slow
@@ -72,27 +71,16 @@ class SlowPrinter(DocumentPrinter):
 
 
 @pytest.fixture
-def server_app(tmp_path: Path) -> Iterator[Flask]:
+def server_app(app_on_file: Flask) -> Flask:
     """The server on a SQLite file (its request threads share it safely)."""
-    app = make_test_app(f"sqlite:///{tmp_path / 'agent.sqlite3'}")
-    with app.app_context():
-        db.create_all()
-    load_world(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return app_on_file
 
 
 @pytest.fixture
-def proxy(server_app: Flask) -> Iterator[Proxy]:
-    server = make_server("127.0.0.1", 0, server_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def proxy(server_app: Flask, serve: Callable[..., Any]) -> Iterator[Proxy]:
+    server = serve(make_server("127.0.0.1", 0, server_app, threaded=True))
     with proxy_to("127.0.0.1", server.server_port) as proxy:
         yield proxy
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -162,17 +150,8 @@ def pending_results(agent: Agent) -> list[str]:
     return [e["event_id"] for e in list(agent.pending) if e["kind"] == "print_finished"]
 
 
-def until(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_a_print_finished_while_cut_off_is_reported_once_on_reconnection(
-    server_app: Flask, proxy: Proxy, running_agent: Agent
+    server_app: Flask, proxy: Proxy, running_agent: Agent, until: Callable[..., bool]
 ) -> None:
     agent, printer = running_agent, running_agent.devices.a4_printer
     command_id = print_a_certificate(server_app)
@@ -203,7 +182,7 @@ def test_a_print_finished_while_cut_off_is_reported_once_on_reconnection(
 
 
 def test_a_result_whose_answer_was_lost_is_sent_again_and_counted_once(
-    server_app: Flask, proxy: Proxy, running_agent: Agent
+    server_app: Flask, proxy: Proxy, running_agent: Agent, until: Callable[..., bool]
 ) -> None:
     agent, printer = running_agent, running_agent.devices.a4_printer
     command_id = print_a_certificate(server_app)

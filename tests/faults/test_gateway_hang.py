@@ -2,10 +2,10 @@
 
 The app reads shared data through the HTTP gateway adapter
 (:mod:`govcore.datahub.gateway`: timeouts, retries, a pybreaker circuit
-breaker) from a fake provincial gateway on loopback. The fake serves four
-people's records (exported from a sandbox database) over the signed protocol
-until it is told to hang: it then accepts each connection, reads the query
-and never answers.
+breaker) from a fake provincial gateway on loopback (:mod:`tests.gateway_fake`).
+The fake serves four people's records (exported from a sandbox database) over
+the signed protocol until it is told to hang: it then accepts each
+connection, reads the query and never answers.
 
 What must hold: a submission finishes within the timeouts and goes to a
 person with the reason (the sources that did not answer), never approved
@@ -17,23 +17,14 @@ application is decided at once again.
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from flask import Flask
 
-from govcore import catalog
-from govcore.clock import utcnow
-from govcore.datahub.gateway import verify
-from govcore.datahub.sandbox.service import describe_subject
-from govcore.db import db
-from tests.api.conftest import CATALOG, PERSON, create_draft, dev_login, load_world
-from tests.conftest import make_test_app
+from tests.api.conftest import create_draft, dev_login
+from tests.gateway_fake import RecordsGateway, app_on_gateway, persona_records
 
 pytestmark = pytest.mark.slow
 
@@ -48,123 +39,30 @@ BREAKER_RESET_S = 1.5
 ONE_SOURCE_S = (1 + RETRIES) * READ_TIMEOUT_S
 
 
-class HangingGateway:
-    """The gateway protocol on loopback; ``hanging`` makes it stop answering."""
-
-    def __init__(self, records: dict[tuple[str, str], dict[str, Any]]) -> None:
-        self.records = records
-        self.hanging = False
-        self.queries: list[tuple[str, bool]] = []  # (source, hung?)
-        self.lock = threading.Lock()
-        self.release = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = False  # joined by server_close()
-        self.server.gateway = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def calls(self) -> int:
-        with self.lock:
-            return len(self.queries)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def do_POST(self) -> None:
-        gateway: HangingGateway = self.server.gateway  # type: ignore[attr-defined]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if not verify(SECRET, "POST", self.path, self.headers, body, now=time.time()):
-            return self._send(401, {"error": "bad_signature"})
-        query = json.loads(body)
-        with gateway.lock:
-            hung = gateway.hanging
-            gateway.queries.append((query["source"], hung))
-        if hung:
-            gateway.release.wait(30)  # connected, read, and silent
-            return
-        record = gateway.records.get((query["source"], query["subject_id"]))
-        if record is None:
-            return self._send(404, {"error": "no_record"})
-        self._send(200, {**query, **record})
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            pass  # the client gave up
-
-
-def _records() -> dict[tuple[str, str], dict[str, Any]]:
-    """The persona's records as the real gateway would hold them."""
-    sandbox = make_test_app("sqlite://")
-    with sandbox.app_context():
-        db.create_all()
-    load_world(sandbox)
-    with sandbox.app_context():
-        records = {
-            (source, subject): {"record_id": row.record_id, "data": row.data}
-            for subject in (
-                PERSON[n].id_number for n in (HUNG, SKIPPED, EARLY, RESUMED)
-            )
-            for source, row in describe_subject(subject).items()
-        }
-        db.session.remove()
-        db.engine.dispose()
-    return records
+@pytest.fixture
+def gateway() -> Iterator[RecordsGateway]:
+    """Serves the four people's records until told to hang."""
+    records = persona_records((HUNG, SKIPPED, EARLY, RESUMED))
+    with RecordsGateway(records, secret=SECRET) as fake:
+        yield fake
 
 
 @pytest.fixture
-def gateway() -> Iterator[HangingGateway]:
-    fake = HangingGateway(_records())
-    fake.thread.start()
-    yield fake
-    fake.release.set()
-    fake.server.shutdown()
-    fake.server.server_close()
-    fake.thread.join()
-
-
-@pytest.fixture
-def gateway_app(gateway: HangingGateway) -> Iterator[Flask]:
-    app = make_test_app(
-        "sqlite://",
-        DATAHUB_ADAPTER="gateway",
-        DATAHUB_GATEWAY_URL=gateway.url,
-        DATAHUB_GATEWAY_APP_KEY="miaopi-test",
-        DATAHUB_GATEWAY_APP_SECRET=SECRET,
+def gateway_app(gateway: RecordsGateway) -> Iterator[Flask]:
+    with app_on_gateway(
+        gateway,
         DATAHUB_GATEWAY_CONNECT_TIMEOUT=0.5,
         DATAHUB_GATEWAY_READ_TIMEOUT=READ_TIMEOUT_S,
         DATAHUB_GATEWAY_RETRIES=RETRIES,
         DATAHUB_GATEWAY_BACKOFF=0.0,
         DATAHUB_GATEWAY_BREAKER_FAIL_MAX=BREAKER_FAIL_MAX,
         DATAHUB_GATEWAY_BREAKER_RESET=BREAKER_RESET_S,
-    )
-    with app.app_context():
-        db.create_all()
-        catalog.load_catalog(catalog.read_catalog(CATALOG), now=utcnow())
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    ) as app:
+        yield app
 
 
 def test_a_hanging_source_sends_cases_to_a_person_then_the_breaker_skips_it(
-    gateway_app: Flask, gateway: HangingGateway
+    gateway_app: Flask, gateway: RecordsGateway
 ) -> None:
     client = gateway_app.test_client()
     # Drafts are prefilled while the gateway still answers.

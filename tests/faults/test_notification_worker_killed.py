@@ -21,10 +21,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -33,8 +33,11 @@ from flask import Flask
 from govcore.datahub.gateway_signing import verify
 from govcore.db import db
 from govcore.notifications import InboxItem, NotificationDelivery, OutboxMessage
-from tests.api.conftest import create_draft, dev_login, load_world
-from tests.conftest import KEYS_ROOT, UPLOAD_ROOT, make_test_app
+from tests.api.conftest import create_draft, dev_login
+from tests.conftest import KEYS_ROOT, UPLOAD_ROOT
+
+if TYPE_CHECKING:
+    from tests.faults.conftest import Processes
 
 pytestmark = pytest.mark.slow
 
@@ -56,9 +59,6 @@ class HoldingSmsGateway:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = False  # joined by server_close()
         self.server.fake = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}
-        )
 
     @property
     def url(self) -> str:
@@ -105,32 +105,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def sms_gateway() -> Iterator[HoldingSmsGateway]:
+def sms_gateway(serve: Callable[..., Any]) -> Iterator[HoldingSmsGateway]:
     fake = HoldingSmsGateway()
-    fake.thread.start()
+    serve(fake.server, poll_interval=0.01)
     yield fake
-    fake.release_first.set()
-    fake.server.shutdown()
-    fake.server.server_close()
-    fake.thread.join()
-
-
-@pytest.fixture
-def app_on_file(tmp_path: Path) -> Iterator[Flask]:
-    app = make_test_app(f"sqlite:///{tmp_path / 'notify.sqlite3'}")
-    with app.app_context():
-        db.create_all()
-    load_world(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    fake.release_first.set()  # before the server is closed (conftest.serve)
 
 
 class Worker:
     """``flask --app webapp notifications run`` on the test's database."""
 
-    def __init__(self, app: Flask, gateway: HoldingSmsGateway, tmp_path: Path):
+    def __init__(
+        self,
+        app: Flask,
+        gateway: HoldingSmsGateway,
+        tmp_path: Path,
+        processes: Processes,
+    ):
         self.env = {
             **os.environ,
             "MIAOPI_CONFIG": "testing",
@@ -146,32 +137,25 @@ class Worker:
             "MIAOPI_NOTIFY_LEASE_S": str(LEASE_S),
         }
         self.log = tmp_path / "worker.log"
+        self.processes = processes
         self.process: subprocess.Popen | None = None
 
     def start(self, name: str) -> None:
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "webapp"]
-                + ["notifications", "run", "--interval", "0.1", "--worker", name],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = self.processes.start(
+            [sys.executable, "-m", "flask", "--app", "webapp"]
+            + ["notifications", "run", "--interval", "0.1", "--worker", name],
+            env=self.env,
+            log=self.log,
+        )
 
     def kill(self) -> None:
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        assert self.process.wait(timeout=10) == -signal.SIGKILL
+        assert self.processes.kill(self.process) == -signal.SIGKILL
 
     def stop(self) -> None:
         """Ctrl-C: the worker ends its round and exits."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            self.processes.stop(self.process)
 
 
 def sms_delivery(app: Flask) -> NotificationDelivery:
@@ -181,17 +165,12 @@ def sms_delivery(app: Flask) -> NotificationDelivery:
         ).one()
 
 
-def until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_killed_worker_sends_again_once_with_the_same_event_id(
-    app_on_file: Flask, sms_gateway: HoldingSmsGateway, tmp_path: Path
+    app_on_file: Flask,
+    sms_gateway: HoldingSmsGateway,
+    tmp_path: Path,
+    processes: Processes,
+    until: Callable[..., bool],
 ) -> None:
     app = app_on_file
     client = app.test_client()
@@ -208,7 +187,7 @@ def test_a_killed_worker_sends_again_once_with_the_same_event_id(
         ).one()
         event_id = message.event_id
 
-    worker = Worker(app, sms_gateway, tmp_path)
+    worker = Worker(app, sms_gateway, tmp_path, processes)
     try:
         worker.start("first")
         assert sms_gateway.first_arrived.wait(START_S), worker.log.read_text()
@@ -220,7 +199,7 @@ def test_a_killed_worker_sends_again_once_with_the_same_event_id(
 
         worker.start("second")
         assert until(
-            lambda: sms_delivery(app).status.value == "sent", START_S
+            lambda: sms_delivery(app).status.value == "sent", START_S, every=0.05
         ), worker.log.read_text()
         resent_after = time.monotonic() - killed_at
         time.sleep(2 * LEASE_S)  # no further attempt comes

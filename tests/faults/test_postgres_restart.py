@@ -28,6 +28,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from govcore import applications as apps
 from govcore.applications import Application, idempotency
 from govcore.applications.models import IdempotencyRecord
 from govcore.db import db
@@ -268,6 +269,44 @@ def test_a_key_left_in_flight_is_taken_over_after_its_lease(
     assert replayed.headers["Idempotent-Replayed"] == "true"
     assert replayed.json["id"] == taken_over.json["id"]
     assert drafts(world) == 1
+
+
+def test_a_slow_request_whose_key_was_taken_over_commits_nothing(
+    world, login, client, monkeypatch
+) -> None:
+    """A first request that outlives its lease is not dead: when it finally
+    commits, a retry has taken the key over and done the work, so the slow
+    one's work is rolled back instead of making a second draft."""
+    auth = {**login("陈伯"), "Idempotency-Key": "slow-first"}
+    create_draft = apps.create_draft
+    retried = []
+    slowed = threading.Event()
+
+    def slow_then_create(*args, **kwargs):
+        if not slowed.is_set():  # while the first request runs, its lease runs out
+            slowed.set()
+            lease = world.config["IDEMPOTENCY_LEASE_S"]
+            age_keys(world, timedelta(seconds=lease + 1))
+            retry = threading.Thread(  # the client's retry, on its own connection
+                target=lambda: retried.append(
+                    world.test_client().post(
+                        "/api/v1/applications", json=DRAFT, headers=auth
+                    )
+                )
+            )
+            retry.start()
+            retry.join()
+        return create_draft(*args, **kwargs)
+
+    monkeypatch.setattr("govcore.applications.create_draft", slow_then_create)
+    slow = client.post("/api/v1/applications", json=DRAFT, headers=auth)
+    assert retried[0].status_code == 201, retried[0].json
+    assert slow.status_code == 409, slow.json
+    assert slow.json["code"] == "idempotency_taken_over"
+    assert drafts(world) == 1
+    again = client.post("/api/v1/applications", json=DRAFT, headers=auth)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json["id"] == retried[0].json["id"]
 
 
 def test_a_key_whose_work_was_committed_is_never_run_again(

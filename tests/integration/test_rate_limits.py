@@ -9,6 +9,7 @@ Security R10 (brute force) and R18 (anti-automation on lookups).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 
@@ -17,8 +18,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from govcore import staff, terminals
 from govcore.audit import AuditEvent
+from govcore.clock import utcnow
 from govcore.db import db
+from govcore.staff.kiosk_assist import enrol
+from govcore.terminals import kiosk
 from tests.api.conftest import PERSON, load_world
 from tests.components import unavailable
 from tests.conftest import make_test_app
@@ -91,6 +96,7 @@ def test_the_configured_limits() -> None:
     assert Config.STAFF_LOGIN_RATE_LIMIT == "30 per minute;200 per hour"
     assert Config.CITIZEN_LOGIN_RATE_LIMIT == "10 per minute;50 per hour"
     assert Config.ONE_TIME_CODE_RATE_LIMIT == "10 per minute;50 per hour"
+    assert Config.KIOSK_PIN_RATE_LIMIT == "10 per minute;50 per hour"
     assert Config.VERIFY_RATE_LIMIT == "60 per minute"
     assert Config.RATELIMIT_STORAGE_URI == "memory://"
 
@@ -179,6 +185,103 @@ def test_verification_counts_every_request_on_both_forms(limited: Flask, client)
     assert_refused_in_chinese(client.get(f"/verify/{token}"), json=False)
     assert_refused_in_chinese(client.get(f"/api/v1/verify/{token}"), json=True)
     assert len(rate_limited_events(limited)) == 1
+
+
+# ------------------------------------------------------------------ kiosk PIN
+
+TERMINAL = "LH-T-001"
+PINS = {"陈志明": "135792", "黄妙钿": "246813"}  # two window operators' cards
+WRONG_PIN = "975319"
+
+
+@pytest.fixture
+def hall(limited: Flask) -> Flask:
+    """A kiosk terminal and two operators enrolled to assist there; the PIN
+    limit stays at its configured 10 a minute."""
+    limited.config["KIOSK_TERMINAL"] = TERMINAL
+    with limited.app_context():
+        now = utcnow()
+        terminals.register(
+            TERMINAL, name="测试终端", location="金霞街道", now=now, actor="t"
+        )
+        for n, (name, pin) in enumerate(PINS.items()):
+            account, _ = staff.create_account(
+                f"hall.op{n}",
+                display_name=name,
+                role="operator",
+                department_code="lh-mz",
+                password="correct horse battery",
+                now=now,
+                actor="test",
+            )
+            enrol(
+                account,
+                id_number=PERSON[name].id_number,
+                pin=pin,
+                pepper=limited.extensions["miaopi.card_pepper"],
+                now=now,
+            )
+        db.session.commit()
+    return limited
+
+
+def staff_card_on(app: Flask, client: FlaskClient, name: str) -> str:
+    """``name`` puts their card on the reader at the staff sign-in; return
+    the screen's CSRF token for the PIN."""
+    with app.app_context():
+        terminal = kiosk.terminal_by_code(TERMINAL)
+        card = {"card_type": "resident", "id_number": PERSON[name].id_number}
+        card |= {"name": name, "sex": "M", "birth_date": "1970-01-01"}
+        kiosk.card_inserted(terminal, card, now=utcnow())
+        db.session.commit()
+        seq = terminal.card_seq
+    page = client.get("/kiosk/assist").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    answer = client.post(
+        "/kiosk/assist/card", data={"card_seq": seq}, headers={"X-CSRFToken": token}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return token
+
+
+def enter_pin(client: FlaskClient, token: str, pin: str, **kwargs):
+    return client.post(
+        "/kiosk/assist/pin", data={"pin": pin}, headers={"X-CSRFToken": token}, **kwargs
+    )
+
+
+def test_wrong_kiosk_pins_are_limited_per_address(hall: Flask) -> None:
+    # Two staff members at one terminal (one address), neither reaching the
+    # 10 failures that throttle an account on its own.
+    chen, huang = hall.test_client(), hall.test_client()
+    chen_token = staff_card_on(hall, chen, "陈志明")
+    huang_token = staff_card_on(hall, huang, "黄妙钿")
+    for _ in range(5):
+        assert enter_pin(chen, chen_token, WRONG_PIN).status_code == 401
+    for _ in range(4):
+        assert enter_pin(huang, huang_token, WRONG_PIN).status_code == 401
+    # Right PINs are not counted: three sign-ins, then the 10th failure.
+    for _ in range(3):
+        assert enter_pin(huang, huang_token, PINS["黄妙钿"]).status_code == 302
+        huang_token = staff_card_on(hall, huang, "黄妙钿")
+    assert enter_pin(huang, huang_token, WRONG_PIN).status_code == 401
+    # The 11th failure within the minute is refused, on the PIN page (its
+    # way back to the welcome screen kept), and then even the right PIN.
+    refused = enter_pin(chen, chen_token, WRONG_PIN)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    page = refused.get_data(as_text=True)
+    assert refused.mimetype == "text/html" and "登录失败次数过多，请稍后再试" in page
+    assert 'name="pin"' in page and "/kiosk/" in page
+    assert enter_pin(chen, chen_token, PINS["陈志明"]).status_code == 429
+    (event,) = rate_limited_events(hall)
+    assert event.details["scope"] == "kiosk-pin"
+    assert event.target == "endpoint:kiosk.assist_pin_check"
+    # Another terminal's address has a budget of its own, and the account
+    # still takes a PIN from there (its own throttle is not reached).
+    elsewhere = {"environ_base": {"REMOTE_ADDR": "10.1.2.3"}}
+    assert enter_pin(chen, chen_token, WRONG_PIN, **elsewhere).status_code == 401
+    assert enter_pin(chen, chen_token, PINS["陈志明"], **elsewhere).status_code == 302
 
 
 # ------------------------------------------------------------------ Redis

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from reportlab.pdfgen import canvas
 
+from govcore.certificates.local_ca import generate_local_ca, save_local_ca
+from govcore.certificates.pades import check_pdf_signature, sign_pdf
+from govcore.certificates.signing import generate_ed25519_key
 from webapp import create_app
 
 
@@ -80,6 +86,49 @@ def test_standalone_generates_and_keeps_its_secret(monkeypatch, tmp_path: Path) 
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert secret_file.stat().st_mode & 0o777 == 0o600
     assert first.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/miaopi.sqlite3")
+
+
+def central_with_keys(monkeypatch, keys: Path, pki: Path):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("MIAOPI_DOCUMENT_KEY_DIR", str(keys))
+    monkeypatch.setenv("MIAOPI_DOCUMENT_PKI_DIR", str(pki))
+    return create_app("central")
+
+
+def test_central_role_signs_without_the_root_ca_private_key(
+    monkeypatch, tmp_path: Path
+) -> None:
+    # As installed in production (docs/DEPLOY.md §2.5): the bureau's key and
+    # certificate and the root certificate from the CA, no CA private key.
+    keys, pki = tmp_path / "keys", tmp_path / "pki"
+    generate_ed25519_key(keys, "doc-1")
+    save_local_ca(generate_local_ca(datetime.now(timezone.utc)), pki)
+    (pki / "root-ca.key.pem").unlink()
+    app = central_with_keys(monkeypatch, keys, pki)
+    services = app.extensions["miaopi.documents"]
+    assert services is not None
+    page = io.BytesIO()
+    document = canvas.Canvas(page)
+    document.drawString(72, 720, "certificate")
+    document.save()
+    signed = sign_pdf(page.getvalue(), services.pdf_identity)
+    status = check_pdf_signature(signed, services.trust_roots)
+    assert status.ok, status
+    assert not (pki / "root-ca.key.pem").exists()  # nothing made it again
+
+
+def test_central_role_issues_nothing_without_the_bureau_key(
+    monkeypatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    keys, pki = tmp_path / "keys", tmp_path / "pki"
+    generate_ed25519_key(keys, "doc-1")
+    save_local_ca(generate_local_ca(datetime.now(timezone.utc)), pki)
+    (pki / "bureau-signing.key.pem").unlink()
+    app = central_with_keys(monkeypatch, keys, pki)
+    assert app.extensions["miaopi.documents"] is None
+    assert "bureau-signing.key.pem" in caplog.text
+    assert not (pki / "bureau-signing.key.pem").exists()
 
 
 def test_unknown_config_name_is_refused() -> None:

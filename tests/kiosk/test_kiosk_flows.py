@@ -7,12 +7,14 @@ Each flow saves a screenshot of every screen under tests/kiosk/screenshots/.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from devices.agent.transport import HttpTransport
 from govcore.applications import Application, Status
 from govcore.datahub.sandbox import SandboxDataSource
 from govcore.datahub.sandbox.personas import PERSONAS
@@ -219,6 +221,32 @@ def test_a_jammed_printer_keeps_the_document_for_a_reprint(kiosk_server, page) -
     assert all("已打印" in line for line in lines), lines
     assert application_of(kiosk_server, "翁丽娥").status is Status.CERTIFICATE_ISSUED
     shot(page, "jam-08-reprinted")
+
+
+def test_a_receipt_finished_after_the_a4_failure_is_shown_printed(
+    kiosk_server, page, monkeypatch
+) -> None:
+    """The screen once stopped following the prints at the first failure: a
+    receipt whose result came a moment after the A4 failure stayed
+    “正在打印” (a flaky ``prints_finished``). The agent's ticket fetch is
+    slowed here, so the failure is always there first."""
+    fetch_ticket = HttpTransport.fetch_ticket
+
+    def slow_fetch_ticket(self, document_id: str, width_mm: int) -> dict[str, Any]:
+        time.sleep(1.5)  # meanwhile the agent reports the A4 failure
+        return fetch_ticket(self, document_id, width_mm)
+
+    monkeypatch.setattr(HttpTransport, "fetch_ticket", slow_fetch_ticket)
+    start(page, kiosk_server, "沈德茂")
+    choose(page, "高龄老人津贴申领")
+    next_step(page, "materials")
+    next_step(page, "confirm")
+    kiosk_server.set_fault(a4_fault="media-empty")
+    kiosk_server.errors.clear()
+    submit(page)
+    a4, receipt = prints_finished(page)
+    assert "打印失败" in a4 and "已打印" in receipt, (a4, receipt)
+    assert page.locator(".print-fault").is_visible()
 
 
 def test_card_removal_ends_the_session_and_back_shows_nothing(

@@ -151,6 +151,41 @@ def test_local_ca_saves_private_keys_owner_only_and_loads_back(tmp_path: Path):
         assert mode == (0o600 if path.name.endswith(".key.pem") else 0o644), path
 
 
+def test_a_key_directory_without_the_root_key_loads_and_signs(
+    ca: LocalCa, unsigned_pdf: bytes, tmp_path: Path
+):
+    # Production: the bureau's key and certificate and the root certificate,
+    # never the CA's private key.
+    save_local_ca(ca, tmp_path)
+    (tmp_path / "root-ca.key.pem").unlink()
+    loaded = load_local_ca(tmp_path)
+    assert loaded.root_key_pem is None
+    assert loaded.signing_key_pem == ca.signing_key_pem
+    signed = sign_pdf(unsigned_pdf, loaded.identity())
+    status = check_pdf_signature(signed, loaded.trust_roots)
+    assert status.ok, status
+    assert BUREAU in status.signer_subject
+    # Saved again, it stays without one.
+    save_local_ca(loaded, tmp_path / "copy")
+    assert sorted(p.name for p in (tmp_path / "copy").iterdir()) == [
+        "bureau-signing.key.pem",
+        "bureau-signing.pem",
+        "root-ca.pem",
+    ]
+
+
+@pytest.mark.parametrize(
+    "missing", ["bureau-signing.key.pem", "bureau-signing.pem", "root-ca.pem"]
+)
+def test_the_bureau_key_its_certificate_and_the_root_are_needed(
+    ca: LocalCa, tmp_path: Path, missing: str
+):
+    save_local_ca(ca, tmp_path)
+    (tmp_path / missing).unlink()
+    with pytest.raises(FileNotFoundError):
+        load_local_ca(tmp_path)
+
+
 def test_ensure_local_ca_makes_it_once(tmp_path: Path):
     first = ensure_local_ca(tmp_path, NOW)
     assert ensure_local_ca(tmp_path, NOW) == first
