@@ -15,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from govcore.db import db
+from tests.api.conftest import load_world
 from tests.components import unavailable
 from webapp import create_app
 
@@ -44,6 +46,27 @@ def make_test_app(database_url: str, **settings: object) -> Flask:
             **settings,
         }
     )
+
+
+@contextmanager
+def world_app(
+    database_url: str, *, world: bool = True, **settings: object
+) -> Iterator[Flask]:
+    """:func:`make_test_app` on ``database_url`` with its tables created
+    and, unless ``world=False``, the catalogue and the personas loaded
+    (:func:`~tests.api.conftest.load_world`); its session removed and its
+    engine disposed on the way out."""
+    app = make_test_app(database_url, **settings)
+    with app.app_context():
+        db.create_all()
+    if world:
+        load_world(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -131,13 +154,8 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
 @pytest.fixture
 def sqlite_app() -> Iterator[Flask]:
     """The application on a fresh in-memory SQLite database only."""
-    app = make_test_app("sqlite://")
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app("sqlite://", world=False) as app:
+        yield app
 
 
 @pytest.fixture

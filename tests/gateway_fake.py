@@ -30,9 +30,8 @@ from govcore import catalog
 from govcore.clock import utcnow
 from govcore.datahub.gateway import verify
 from govcore.datahub.sandbox.service import describe_subject
-from govcore.db import db
-from tests.api.conftest import CATALOG, PERSON, load_world
-from tests.conftest import make_test_app
+from tests.api.conftest import CATALOG, PERSON
+from tests.conftest import world_app
 
 APP_KEY = "miaopi-test"
 HANG_S = 30.0  # a hung query's longest wait for the test to end
@@ -132,19 +131,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 def persona_records(names: Iterable[str]) -> Records:
     """The personas' records as the real gateway would hold them."""
-    sandbox = make_test_app("sqlite://")
-    with sandbox.app_context():
-        db.create_all()
-    load_world(sandbox)
-    with sandbox.app_context():
-        records = {
+    with world_app("sqlite://") as sandbox, sandbox.app_context():
+        return {
             (source, subject): {"record_id": row.record_id, "data": row.data}
             for subject in (PERSON[name].id_number for name in names)
             for source, row in describe_subject(subject).items()
         }
-        db.session.remove()
-        db.engine.dispose()
-    return records
 
 
 @contextmanager
@@ -153,20 +145,13 @@ def app_on_gateway(gateway: RecordsGateway, **config: Any) -> Iterator[Flask]:
 
     :param config: further settings, e.g. ``DATAHUB_GATEWAY_READ_TIMEOUT``.
     """
-    app = make_test_app(
-        "sqlite://",
+    settings = dict(
         DATAHUB_ADAPTER="gateway",
         DATAHUB_GATEWAY_URL=gateway.url,
         DATAHUB_GATEWAY_APP_KEY=APP_KEY,
         DATAHUB_GATEWAY_APP_SECRET=gateway.secret,
-        **config,
     )
-    with app.app_context():
-        db.create_all()
-        catalog.load_catalog(catalog.read_catalog(CATALOG), now=utcnow())
-    try:
-        yield app
-    finally:
+    with world_app("sqlite://", world=False, **settings, **config) as app:
         with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+            catalog.load_catalog(catalog.read_catalog(CATALOG), now=utcnow())
+        yield app

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from govcore.db import db
-from tests.api.conftest import load_world
-from tests.conftest import make_test_app
+from tests.conftest import world_app
 from tests.integration.test_identity_miniprogram import (
     APP_ID,
     SECRET,
@@ -31,20 +29,14 @@ def platform() -> Iterator[FakePlatform]:
 
 @pytest.fixture
 def mp_app(platform: FakePlatform) -> Iterator[Flask]:
-    app = make_test_app(
+    with world_app(
         "sqlite://",
         AUTH_DEV_LOGIN=False,
         MINIPROGRAM_SESSION_URL=platform.session_url,
         MINIPROGRAM_APP_ID=APP_ID,
         MINIPROGRAM_APP_SECRET=SECRET,
-    )
-    with app.app_context():
-        db.create_all()
-    load_world(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    ) as app:
+        yield app
 
 
 def test_a_code_logs_in_once_and_never_reveals_the_session_key(

@@ -18,8 +18,8 @@ from govcore.notifications import (
     dispatch_due,
     enqueue,
 )
-from tests.api.conftest import PERSON, create_draft, load_world
-from tests.conftest import make_test_app
+from tests.api.conftest import PERSON, create_draft
+from tests.conftest import world_app
 from tests.integration.test_identity_miniprogram import (
     APP_ID,
     ID_NUMBER,
@@ -127,21 +127,15 @@ def test_nothing_reaches_the_inbox_before_delivery(world, login, client) -> None
 def mp_app() -> Iterator[tuple[Flask, FakePlatform]]:
     platform = FakePlatform()
     platform.start()
-    app = make_test_app(
-        "sqlite://",
-        MINIPROGRAM_SESSION_URL=platform.session_url,
-        MINIPROGRAM_APP_ID=APP_ID,
-        MINIPROGRAM_APP_SECRET=SECRET,
-    )
-    with app.app_context():
-        db.create_all()
-    load_world(app)
     try:
-        yield app, platform
+        with world_app(
+            "sqlite://",
+            MINIPROGRAM_SESSION_URL=platform.session_url,
+            MINIPROGRAM_APP_ID=APP_ID,
+            MINIPROGRAM_APP_SECRET=SECRET,
+        ) as app:
+            yield app, platform
     finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
         platform.stop()
 
 

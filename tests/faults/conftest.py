@@ -23,9 +23,8 @@ from typing import TypeVar
 import pytest
 from flask import Flask
 
-from govcore.db import db
-from tests.api.conftest import load_world, login, world  # noqa: F401  (fixtures)
-from tests.conftest import make_test_app
+from tests.api.conftest import login, world  # noqa: F401  (fixtures)
+from tests.conftest import world_app
 
 Server = TypeVar("Server", bound=BaseServer)
 Until = Callable[..., bool]
@@ -41,14 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def app_on_file(tmp_path: Path) -> Iterator[Flask]:
     """The app with the personas on a SQLite file, which its request threads
     and other processes (a worker) share safely."""
-    app = make_test_app(f"sqlite:///{tmp_path / 'app.sqlite3'}")
-    with app.app_context():
-        db.create_all()
-    load_world(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app(f"sqlite:///{tmp_path / 'app.sqlite3'}") as app:
+        yield app
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ from PIL import Image
 
 from govcore.applications import MaterialKind, MaterialRecord
 from govcore.db import db
-from tests.api.conftest import create_draft, dev_login, load_world
+from tests.api.conftest import create_draft, dev_login
 from tests.components import require_tool, unavailable
-from tests.conftest import make_test_app
+from tests.conftest import world_app
 
 SIZE = "1m"
 LEFT = 128 * 1024  # bytes left free on the "full" disk
@@ -94,14 +94,8 @@ def page() -> bytes:
 
 @pytest.fixture
 def app_on_small_disk(small_disk: Path) -> Iterator[Flask]:
-    app = make_test_app("sqlite://", UPLOAD_DIR=str(small_disk))
-    with app.app_context():
-        db.create_all()
-    load_world(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app("sqlite://", UPLOAD_DIR=str(small_disk)) as app:
+        yield app
 
 
 def test_an_upload_to_a_full_disk_is_refused_cleanly(

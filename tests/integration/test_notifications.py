@@ -39,7 +39,7 @@ from govcore.notifications import (
 )
 from govcore.notifications.templates import TEMPLATES, render
 from tests.api.conftest import PERSON, create_draft, dev_login, load_world
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, world_app
 from tests.integration.notify_fakes import (
     APP_ID,
     APP_SECRET,
@@ -532,21 +532,17 @@ def test_concurrent_enqueues_of_one_event_keep_one_message(postgres_app) -> None
 
 @pytest.fixture
 def sms_app(gateway) -> Iterator[Flask]:
-    app = make_test_app(
+    with world_app(
         "sqlite://",
+        world=False,
         NOTIFY_SMS_URL=gateway.send_url,
         NOTIFY_SMS_APP_KEY=SMS_KEY,
         NOTIFY_SMS_APP_SECRET=SMS_SECRET,
         NOTIFY_RETRY_BASE_S=0.001,
         NOTIFY_MAX_ATTEMPTS=1,
-    )
-    app.extensions["miaopi.datasource"] = PhoneBook()
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    ) as app:
+        app.extensions["miaopi.datasource"] = PhoneBook()
+        yield app
 
 
 def test_cli_runs_reports_and_retries_dead_letters(sms_app, gateway) -> None:

@@ -24,9 +24,9 @@ from govcore.clock import utcnow
 from govcore.db import db
 from govcore.staff.kiosk_assist import enrol
 from govcore.terminals import kiosk
-from tests.api.conftest import PERSON, load_world
+from tests.api.conftest import PERSON
 from tests.components import unavailable
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, world_app
 from webapp.config import Config
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -50,12 +50,8 @@ def limited_app(**settings: object) -> Flask:
 def limited() -> Iterator[Flask]:
     """The world on SQLite with limits of 3 a minute (the counting, not the
     numbers, is under test; the configured numbers are checked below)."""
-    app = limited_app()
-    load_world(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app("sqlite://", **LIMITS) as app:
+        yield app
 
 
 def rate_limited_events(app: Flask) -> list[AuditEvent]:

@@ -25,7 +25,7 @@ from flask import Flask
 from govcore import terminals
 from govcore.clock import utcnow
 from govcore.db import db
-from tests.conftest import make_test_app
+from tests.conftest import world_app
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
@@ -173,17 +173,13 @@ def compiled() -> None:
 
 @pytest.fixture
 def kiosk(compiled: None) -> Iterator[Flask]:
-    app = make_test_app("sqlite://", KIOSK_TERMINAL=TERMINAL)
-    with app.app_context():
-        db.create_all()
-        terminals.register(
-            TERMINAL, name="测试终端", location="金霞街道", now=utcnow(), actor="t"
-        )
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app("sqlite://", world=False, KIOSK_TERMINAL=TERMINAL) as app:
+        with app.app_context():
+            terminals.register(
+                TERMINAL, name="测试终端", location="金霞街道", now=utcnow(), actor="t"
+            )
+            db.session.commit()
+        yield app
 
 
 class VisibleText(HTMLParser):
