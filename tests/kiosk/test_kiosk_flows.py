@@ -139,6 +139,8 @@ def test_approved_from_card_to_certificate_and_rating(kiosk_server, page) -> Non
     shot(page, "approved-07-result")
     assert len(lines) == 2 and all("已打印" in line for line in lines), lines
     assert not page.locator(".print-fault").is_visible()
+    shown = page.inner_text("main")
+    assert "证明已打印好，请取走" in shown and "证明正在打印" not in shown
     assert len(spool(kiosk_server)) == printed_before + 1
     assert spool(kiosk_server)[-1].read_bytes().startswith(b"%PDF")
     application = application_of(kiosk_server, "陈伯")
@@ -247,6 +249,9 @@ def test_a_receipt_finished_after_the_a4_failure_is_shown_printed(
     a4, receipt = prints_finished(page)
     assert "打印失败" in a4 and "已打印" in receipt, (a4, receipt)
     assert page.locator(".print-fault").is_visible()
+    # Nothing on the screen still says the certificate is on its way.
+    shown = page.inner_text("main")
+    assert "证明正在打印" not in shown and "证明已打印好" not in shown
 
 
 def test_card_removal_ends_the_session_and_back_shows_nothing(
