@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from flask import Flask
@@ -32,6 +32,7 @@ from govcore.datahub.gateway import verify
 from govcore.datahub.sandbox.service import describe_subject
 from tests.api.conftest import CATALOG, PERSON
 from tests.conftest import world_app
+from tests.http_fake import QuietHandler
 
 APP_KEY = "miaopi-test"
 HANG_S = 30.0  # a hung query's longest wait for the test to end
@@ -82,15 +83,11 @@ class RecordsGateway:
         self.thread.join()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+class _Handler(QuietHandler):
 
     def do_POST(self) -> None:
         gateway: RecordsGateway = self.server.gateway  # type: ignore[attr-defined]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         if not verify(
             gateway.secret, "POST", self.path, self.headers, body, now=time.time()
         ):

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
-import secrets
 import sys
 import tempfile
 import traceback
@@ -50,7 +48,6 @@ def main() -> None:
                 Path(folder),
                 port=5000,
             )
-            env["SECRET_KEY"] = secrets.token_hex(32)
             setup = run.prepare(env, people=3000)
             trace(
                 setup.approvable[: args.people + 1],
@@ -64,7 +61,6 @@ def main() -> None:
 def trace(people: list[tuple[str, str]], *, show_sql: bool, profile: str) -> None:
     from webapp import create_app
 
-    os.environ.setdefault("MIAOPI_CONFIG", "standalone")
     tracer = Tracer(create_app().test_client(), show_sql=show_sql, profile=profile)
     for index, person in enumerate(people):
         # The first person warms the caches; the last one's SQL is shown.

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from govcore.db import db
 from govcore.notifications import InboxItem, NotificationDelivery, OutboxMessage
 from tests.api.conftest import create_draft, dev_login
 from tests.conftest import KEYS_ROOT, UPLOAD_ROOT
+from tests.http_fake import QuietHandler
 
 if TYPE_CHECKING:
     from tests.faults.conftest import Processes
@@ -70,15 +71,11 @@ class HoldingSmsGateway:
             return [r["request_id"] for r in self.received]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+class _Handler(QuietHandler):
 
     def do_POST(self) -> None:
         fake: HoldingSmsGateway = self.server.fake  # type: ignore[attr-defined]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         signed = verify(
             SMS_SECRET, "POST", self.path, self.headers, body, now=time.time()
         )

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from govcore.datahub.gateway_signing import verify
 
+from tests.http_fake import QuietHandler
+
 SMS_PATH = "/sms/v1/send"
 SMS_KEY = "miaopi-notify"
 SMS_SECRET = "sms-secret-3b8e0c"
@@ -85,15 +87,11 @@ class _LoopbackServer:
         self.stop()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"  # one request per connection
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output quiet."""
+class _Handler(QuietHandler):
 
     def _receive(self, method: str) -> Received:
         target = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         received = Received(
             method,
             target.path,

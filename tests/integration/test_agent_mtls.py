@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import Flask
 
 from devices.agent import Agent, HttpTransport, TransportError
+
+from tests.http_fake import QuietHandler
 
 TERMINAL = "LH-JX-001"
 SECRET = "s" * 43
@@ -183,14 +185,14 @@ class Server(ThreadingHTTPServer):
     seen: list[dict[str, str]]
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     server: Server
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         self._answer()
 
     def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.body()
         self._answer()
 
     def _answer(self) -> None:
@@ -213,9 +215,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture

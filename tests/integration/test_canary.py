@@ -251,18 +251,22 @@ def phone_login_at_the_kiosk(live: Live, auth: dict[str, str]) -> None:
     )
     assert answer.status_code == 200, answer.text
     token = csrf_of(screen.get(live.url("/kiosk/")).text)
+    start_session(live, screen, token, "the screen's poll (phone login waiting)")
+    assert screen.get(live.url("/kiosk/home")).ok
+    screen.post(live.url("/kiosk/exit"), data={"csrf_token": token})
+
+
+def start_session(live: Live, screen: requests.Session, token: str, label: str) -> None:
+    """The screen's poll (kept, under ``label``, to search for the canary)
+    and the session it offers, started as the welcome page's script does."""
     poll = screen.get(live.url("/kiosk/poll")).json()
-    live.others["the screen's poll (phone login waiting)"] = json.dumps(
-        poll, ensure_ascii=False
-    )
+    live.others[label] = json.dumps(poll, ensure_ascii=False)
     started = screen.post(
         live.url("/kiosk/start"),
         data={"card_seq": poll["card_seq"]},
         headers={"X-CSRFToken": token},
     )
     assert started.json()["next"] == "/kiosk/home", started.text
-    assert screen.get(live.url("/kiosk/home")).ok
-    screen.post(live.url("/kiosk/exit"), data={"csrf_token": token})
 
 
 def kiosk_journey(live: Live) -> str:
@@ -271,16 +275,7 @@ def kiosk_journey(live: Live) -> str:
     screen = live.browser()
     token = csrf_of(screen.get(live.url("/kiosk/")).text)
     live.card("金丝雀")
-    poll = screen.get(live.url("/kiosk/poll")).json()
-    live.others["the screen's poll (card waiting)"] = json.dumps(
-        poll, ensure_ascii=False
-    )
-    started = screen.post(
-        live.url("/kiosk/start"),
-        data={"card_seq": poll["card_seq"]},
-        headers={"X-CSRFToken": token},
-    )
-    assert started.json()["next"] == "/kiosk/home", started.text
+    start_session(live, screen, token, "the screen's poll (card waiting)")
     token = csrf_of(screen.get(live.url("/kiosk/home")).text)
     screen.get(live.url("/kiosk/items?q=gllr"))
     screen.get(live.url("/kiosk/items/aged-allowance"))

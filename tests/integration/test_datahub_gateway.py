@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +37,8 @@ from govcore.datahub.ports import (
     SourceUnavailableError,
 )
 from govcore.errors import ValidationError
+
+from tests.http_fake import QuietHandler
 
 SECRET = "test-secret"
 APP_KEY = "miaopi-test"
@@ -125,17 +127,13 @@ class FakeGateway:
         self._thread.join()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     # HTTP/1.0: one request per connection, so no keep-alive handler thread
     # lingers waiting for a next request when the server is closed.
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output quiet."""
 
     def do_POST(self) -> None:
         fake: FakeGateway = self.server.fake  # type: ignore[attr-defined]
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         target = urlsplit(self.path)
         ok = verify(
             fake.secret, "POST", target.path, self.headers, body, now=time.time()

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,6 +39,8 @@ from govcore.identity.miniprogram import (
     code_digest,
 )
 from govcore.identity.ports import Identity, IdentityProvider
+
+from tests.http_fake import QuietHandler
 
 APP_ID = "wx0123456789abcdef"
 SECRET = "app-secret-5f2d9c0e7b"
@@ -173,19 +175,15 @@ class FakePlatform:
         self._thread.join()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     # HTTP/1.0: one request per connection, so no keep-alive handler thread
     # lingers waiting for a next request when the server is closed.
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output quiet."""
 
     def do_GET(self) -> None:
         fake: FakePlatform = self.server.fake  # type: ignore[attr-defined]
         target = urlsplit(self.path)
         params = parse_qs(target.query, keep_blank_values=True)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         fake.record(Recorded("GET", target.path, params, body))
         if target.path != SESSION_PATH:
             self._send_raw(404, b"<html>Not Found</html>", "text/html")

@@ -96,15 +96,21 @@ def central_with_keys(monkeypatch, keys: Path, pki: Path):
     return create_app("central")
 
 
+def installed_keys(tmp_path: Path, *, without: str) -> tuple[Path, Path]:
+    """Document keys and a CA's files in two folders, one PKI file left out."""
+    keys, pki = tmp_path / "keys", tmp_path / "pki"
+    generate_ed25519_key(keys, "doc-1")
+    save_local_ca(generate_local_ca(datetime.now(timezone.utc)), pki)
+    (pki / without).unlink()
+    return keys, pki
+
+
 def test_central_role_signs_without_the_root_ca_private_key(
     monkeypatch, tmp_path: Path
 ) -> None:
     # As installed in production (docs/DEPLOY.md §2.5): the bureau's key and
     # certificate and the root certificate from the CA, no CA private key.
-    keys, pki = tmp_path / "keys", tmp_path / "pki"
-    generate_ed25519_key(keys, "doc-1")
-    save_local_ca(generate_local_ca(datetime.now(timezone.utc)), pki)
-    (pki / "root-ca.key.pem").unlink()
+    keys, pki = installed_keys(tmp_path, without="root-ca.key.pem")
     app = central_with_keys(monkeypatch, keys, pki)
     services = app.extensions["miaopi.documents"]
     assert services is not None
@@ -121,10 +127,7 @@ def test_central_role_signs_without_the_root_ca_private_key(
 def test_central_role_issues_nothing_without_the_bureau_key(
     monkeypatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    keys, pki = tmp_path / "keys", tmp_path / "pki"
-    generate_ed25519_key(keys, "doc-1")
-    save_local_ca(generate_local_ca(datetime.now(timezone.utc)), pki)
-    (pki / "bureau-signing.key.pem").unlink()
+    keys, pki = installed_keys(tmp_path, without="bureau-signing.key.pem")
     app = central_with_keys(monkeypatch, keys, pki)
     assert app.extensions["miaopi.documents"] is None
     assert "bureau-signing.key.pem" in caplog.text

@@ -65,6 +65,20 @@ def submit(page: Any) -> None:
     page.wait_for_url("**/result")
 
 
+def apply_with_the_a4_printer_down(
+    page: Any, server: KioskServer, name: str, fault: str
+) -> None:
+    """``name`` applies for the aged allowance (approved on the spot) while
+    the A4 printer has ``fault``; on the result screen when this returns."""
+    start(page, server, name)
+    choose(page, "高龄老人津贴申领")
+    next_step(page, "materials")
+    next_step(page, "confirm")
+    server.set_fault(a4_fault=fault)
+    server.errors.clear()
+    submit(page)
+
+
 def prints_finished(page: Any) -> list[str]:
     """The print lines once every print is done or failed."""
     items = page.locator(".print-list li")
@@ -200,13 +214,7 @@ def test_a_data_source_down_means_manual_review_with_a_receipt(
 
 
 def test_a_jammed_printer_keeps_the_document_for_a_reprint(kiosk_server, page) -> None:
-    start(page, kiosk_server, "翁丽娥")
-    choose(page, "高龄老人津贴申领")
-    next_step(page, "materials")
-    next_step(page, "confirm")
-    kiosk_server.set_fault(a4_fault="media-jam")
-    kiosk_server.errors.clear()
-    submit(page)
+    apply_with_the_a4_printer_down(page, kiosk_server, "翁丽娥", "media-jam")
     lines = prints_finished(page)
     assert any("打印失败" in line for line in lines), lines
     fault = page.locator(".print-fault")
@@ -239,13 +247,7 @@ def test_a_receipt_finished_after_the_a4_failure_is_shown_printed(
         return fetch_ticket(self, document_id, width_mm)
 
     monkeypatch.setattr(HttpTransport, "fetch_ticket", slow_fetch_ticket)
-    start(page, kiosk_server, "沈德茂")
-    choose(page, "高龄老人津贴申领")
-    next_step(page, "materials")
-    next_step(page, "confirm")
-    kiosk_server.set_fault(a4_fault="media-empty")
-    kiosk_server.errors.clear()
-    submit(page)
+    apply_with_the_a4_printer_down(page, kiosk_server, "沈德茂", "media-empty")
     a4, receipt = prints_finished(page)
     assert "打印失败" in a4 and "已打印" in receipt, (a4, receipt)
     assert page.locator(".print-fault").is_visible()

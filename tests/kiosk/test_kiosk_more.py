@@ -24,6 +24,7 @@ from tests.kiosk.harness import KioskServer, axe_violations, shot
 from tests.kiosk.test_kiosk_flows import (
     PERSON,
     application_of,
+    apply_with_the_a4_printer_down,
     choose,
     next_step,
     prints_finished,
@@ -193,13 +194,7 @@ def test_a_proactive_offer_is_confirmed_in_one_tap(kiosk_server, page) -> None:
 
 
 def test_the_printed_document_can_be_taken_on_the_phone(kiosk_server, page) -> None:
-    start(page, kiosk_server, "沈德茂")
-    choose(page, "高龄老人津贴申领")
-    next_step(page, "materials")
-    next_step(page, "confirm")
-    kiosk_server.set_fault(a4_fault="media-empty")
-    kiosk_server.errors.clear()
-    submit(page)
+    apply_with_the_a4_printer_down(page, kiosk_server, "沈德茂", "media-empty")
     prints_finished(page)
     page.get_by_role("link", name="用手机扫码领取").click()
     page.wait_for_url("**/pickup")
