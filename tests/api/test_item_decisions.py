@@ -7,13 +7,19 @@ case again with a source down at submission (it must then go to a person).
 The sandbox is the standalone demo's (2,000 generated residents, seed
 440507, plus the personas), built once for the module on SQLite; the decision
 tests of ``test_decisions.py`` run on PostgreSQL as well.
+
+A path's person is a persona's fixed ID number, or a :class:`Resident`: the
+facts a generated resident must have.  Generated birth dates (hence ID
+numbers) and validity periods move with the day the population is generated
+for, so those people are found in it by their facts on the day the test runs.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,6 +30,7 @@ from PIL import Image
 from govcore import catalog
 from govcore.applications import Application
 from govcore.clock import local_date, utcnow
+from govcore.datahub.sandbox.models import SandboxRecord
 from govcore.datahub.sandbox.service import SandboxDataSource, generate_into_sandbox
 from govcore.db import db
 from tests.api.conftest import CATALOG, ORG
@@ -32,10 +39,103 @@ from tests.conftest import make_test_app
 TODAY = local_date(utcnow()).isoformat()
 
 
+Records = dict[str, Any]
+"""One subject's sandbox records, by source code (HK, SI, DPF ...)."""
+
+
+@dataclass(frozen=True)
+class Resident:
+    """The first generated resident whose records satisfy ``has`` today."""
+
+    has: Callable[[Records, date], bool]
+
+    def find(self, residents: dict[str, Records], today: date) -> str:
+        for id_number, records in residents.items():
+            if "HK" in records and self.has(records, today):
+                return id_number
+        raise LookupError("no generated resident has these facts today")
+
+
+def age(records: Records, today: date) -> int:
+    born = date.fromisoformat(records["HK"]["birth_date"])
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def in_longhu(records: Records) -> bool:
+    return records["HK"]["status"] == "NORMAL" and records["HK"]["district_code"] == (
+        "440507"
+    )
+
+
+def credit_clean(records: Records) -> bool:
+    credit = records.get("CR", {})
+    flags = ("dishonest_executee", "severe_dishonest", "false_commitment_record")
+    return all(credit.get(flag) is False for flag in flags)
+
+
+def severely_disabled(r: Records, today: date) -> bool:
+    card = r.get("DPF", {})
+    care = r.get("CA", {})
+    return (
+        in_longhu(r)
+        and card.get("status") == "VALID"
+        and date.fromisoformat(card["valid_to"]) >= today
+        and card.get("level") in (1, 2)
+        and care.get("institutionalised") is not True
+        and not any(
+            s["kind"] == "NURSING" and s["status"] == "ACTIVE"
+            for s in care.get("disab_subsidy", [])
+        )
+    )
+
+
+def student(r: Records, today: date) -> bool:
+    si = r.get("SI", {})
+    return (
+        age(r, today) >= 16
+        and r.get("EDU", {}).get("enrolled") is True
+        and si.get("pension_receiving") is not True
+        and not any(i.get("status") == "ACTIVE" for i in si.get("insured", []))
+        and si.get("unemployment_reg", {}).get("status") != "ACTIVE"
+    )
+
+
+def holds_preferential_card(r: Records, today: date) -> bool:
+    card = r.get("VA", {}).get("pref_card", {})
+    return card.get("status") in ("ACTIVE", "IN_PRODUCTION")
+
+
+def retired_one_child_parent(r: Records, today: date) -> bool:
+    health = r.get("HL", {})
+    return (
+        in_longhu(r)
+        and r.get("SI", {}).get("pension_receiving") is True
+        and "one_child_cert" in health
+        and not health.get("fp_violation", {}).get("flag")
+        and credit_clean(r)
+    )
+
+
+def rural_parent_of_one(r: Records, today: date) -> bool:
+    """Over 60, rural, one child born 1980–2015 (as the path declares)."""
+    health = r.get("HL", {})
+    children = health.get("children", [])
+    return (
+        in_longhu(r)
+        and r["HK"]["rural_resident"] is True
+        and age(r, today) >= 60
+        and r["HK"]["birth_date"] >= "1933-01-01"
+        and not health.get("fp_violation", {}).get("flag")
+        and len(children) == 1
+        and "1980-01-01" <= children[0]["birth_date"] <= "2015-12-31"
+        and credit_clean(r)
+    )
+
+
 @dataclass(frozen=True)
 class Path:
     item: str
-    person: str  # ID number
+    person: str | Resident  # a persona's ID number, or a generated resident
     expect: str  # approved, refused, manual_review
     org: str | None = None  # organisation name (ORG) or credit code
     entries: dict[str, Any] = field(default_factory=dict)
@@ -46,13 +146,23 @@ class Path:
     def id(self) -> str:
         return f"{self.item}-{self.expect}-{self.note or self.person[-4:]}"
 
+    def id_number(self, residents: dict[str, Records]) -> str:
+        if isinstance(self.person, str):
+            return self.person
+        return self.person.find(residents, local_date(utcnow()))
+
 
 P = Path
 PATHS = [
     # 困难残疾人生活补贴 / 重度残疾人护理补贴
     P("disability-living-subsidy", "44050719750618005X", "approved", note="吴建新"),
     P("disability-living-subsidy", "11010519491231002X", "refused", note="无残疾人证"),
-    P("severe-disability-nursing-subsidy", "440506192405263770", "approved"),
+    P(
+        "severe-disability-nursing-subsidy",
+        Resident(severely_disabled),
+        "approved",
+        note="二级残疾",
+    ),
     P(
         "severe-disability-nursing-subsidy",
         "11010519491231002X",
@@ -122,7 +232,7 @@ PATHS = [
     ),
     P(
         "unemployment-registration",
-        "350583200804131204",
+        Resident(student),
         "manual_review",
         entries={"unemployment_reason": "其他"},
         note="在校",
@@ -155,10 +265,10 @@ PATHS = [
     ),
     P(
         "individual-business-registration",
-        "440507199006128385",
+        "440507198604170132",
         "refused",
         entries={"composition": "个人经营", "premises_basis": "自有房产"},
-        note="登记限制",
+        note="周文彬登记限制",
     ),
     P(
         "individual-business-registration",
@@ -243,7 +353,7 @@ PATHS = [
     ),
     P(
         "veteran-preferential-card",
-        "440507195805262451",
+        Resident(holds_preferential_card),
         "refused",
         entries={"applicant_type": "退役军人", "card_collect": "邮寄"},
         note="已有证",
@@ -258,10 +368,10 @@ PATHS = [
     # 独生子女父母奖励
     P(
         "one-child-parent-reward",
-        "440521195903251171",
+        Resident(retired_one_child_parent),
         "approved",
         entries={"reward_branch": "退休人员"},
-        note="郑坤添",
+        note="退休独生子女父母",
     ),
     P(
         "one-child-parent-reward",
@@ -280,11 +390,11 @@ PATHS = [
     # 农村部分计划生育家庭奖励扶助
     P(
         "rural-family-planning-reward",
-        "440521195903251171",
+        Resident(rural_parent_of_one),
         "approved",
         sign=True,
         entries={"children_born": 1, "living_children": 1},
-        note="郑坤添",
+        note="农村一孩父母",
     ),
     P(
         "rural-family-planning-reward",
@@ -297,10 +407,10 @@ PATHS = [
     # 养犬登记 (renewals may approve; first registrations always a person)
     P(
         "dog-registration",
-        "440507196404205549",
+        "440507196811230063",
         "approved",
         entries={"registration_type": "延续年审", "vaccination_date": TODAY},
-        note="年审",
+        note="方雪芬年审",
     ),
     P(
         "dog-registration",
@@ -350,23 +460,33 @@ def demo() -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def residents(demo: Flask) -> dict[str, Records]:
+    """Every sandbox subject's records, in the population's order."""
+    people: dict[str, Records] = {}
+    with demo.app_context():
+        for row in db.session.scalars(sa.select(SandboxRecord).order_by("id")):
+            people.setdefault(row.subject_id, {})[row.source] = row.data
+    return people
+
+
 def page() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (100, 140), "white").save(out, "JPEG")
     return out.getvalue()
 
 
-def run(app: Flask, path: Path, down: set[str] = frozenset()) -> dict:
+def run(app: Flask, path: Path, person: str, down: set[str] = frozenset()) -> dict:
     client = app.test_client()
     app.extensions["miaopi.datasource"] = SandboxDataSource()
     with app.app_context():
         name = (
             app.extensions["miaopi.datasource"]
-            .fetch("HK", path.person, now=utcnow())
+            .fetch("HK", person, now=utcnow())
             .data["name"]
         )
     login = client.post(
-        "/api/v1/auth/dev-login", json={"id_number": path.person, "name": name}
+        "/api/v1/auth/dev-login", json={"id_number": person, "name": name}
     )
     auth = {"Authorization": f"Bearer {login.json['token']}"}
     body: dict[str, Any] = {"item_code": path.item}
@@ -379,7 +499,7 @@ def run(app: Flask, path: Path, down: set[str] = frozenset()) -> dict:
     detail = response.json
     url = f"/api/v1/applications/{detail['id']}"
     entries = {
-        f["key"]: f["choices"][0] if f["choices"] else sample(f, path.person)
+        f["key"]: f["choices"][0] if f["choices"] else sample(f, person)
         for f in detail["fields"]
         if f["required"] and f["value"] is None
     }
@@ -414,8 +534,8 @@ def run(app: Flask, path: Path, down: set[str] = frozenset()) -> dict:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.id)
-def test_item_path(demo, path) -> None:
-    result = run(demo, path)
+def test_item_path(demo, residents, path) -> None:
+    result = run(demo, path, path.id_number(residents))
     decision = result["decision"] or {"reasons": [], "explanation": []}
     explanation = decision["explanation"]
     assert result["status"] == path.expect, (decision["reasons"], explanation)
@@ -428,7 +548,8 @@ APPROVALS = [p for p in PATHS if p.expect == "approved"]
 
 
 @pytest.mark.parametrize("path", APPROVALS, ids=lambda p: p.id)
-def test_approval_with_its_sources_down_goes_to_a_person(demo, path) -> None:
+def test_approval_with_its_sources_down_goes_to_a_person(demo, residents, path) -> None:
+    person = path.id_number(residents)
     with demo.app_context():
         spec = catalog.get_item_version(path.item, on=local_date(utcnow())).spec
     from govcore.rules.engine import compile_rules
@@ -436,11 +557,11 @@ def test_approval_with_its_sources_down_goes_to_a_person(demo, path) -> None:
     sources = {name for _, name in compile_rules(spec).sources}
     with demo.app_context():  # a fresh start: no earlier application of theirs
         for earlier in db.session.scalars(
-            sa.select(Application).where(Application.applicant_id_number == path.person)
+            sa.select(Application).where(Application.applicant_id_number == person)
         ):
             db.session.delete(earlier)
         db.session.commit()
-    result = run(demo, path, down=sources)
+    result = run(demo, path, person, down=sources)
     assert result["status"] == "manual_review", result["decision"]
     assert any(e["unavailable"] for e in result["decision"]["explanation"])
 

@@ -196,6 +196,18 @@ PERSONAS: tuple[Persona, ...] = (
         "郑雅琳",
         "人力资源服务公司负责人：一次性职业介绍补贴 (HR agency operator)",
     ),
+    Persona(
+        "440507196811230063",
+        "方雪芬",
+        "自有住房的养犬人，养犬登记证20天后到期：养犬登记延续年审秒批"
+        " (dog registration renewal: approve)",
+    ),
+    Persona(
+        "440507198604170132",
+        "周文彬",
+        "原公司因提交虚假材料被撤销登记，两年内不得再申请市场主体登记：个体户登记不予受理"
+        " (registration ban: refuse, R3)",
+    ),
 )
 
 ORGANISATION_PERSONAS: tuple[OrganisationPersona, ...] = (
@@ -213,6 +225,11 @@ ORGANISATION_PERSONAS: tuple[OrganisationPersona, ...] = (
         "91440507MA4LH00304",
         "汕头市龙湖区汇才人力资源服务有限公司",
         "持人力资源服务许可证（职业介绍）：一次性职业介绍补贴",
+    ),
+    OrganisationPersona(
+        "91440507MA4LH00491",
+        "汕头市龙湖区文彬贸易有限公司",
+        "周文彬的原公司，因提交虚假材料被撤销登记（注销）：经营者登记限制",
     ),
 )
 
@@ -233,6 +250,7 @@ def build_personas(w: World) -> None:
     _checks(w)
     _other_places(w)
     _jobless(w)
+    _restricted_and_due(w)
     order = {persona.id_number: index for index, persona in enumerate(PERSONAS)}
     w.people.sort(key=lambda person: order[person.id_no])
 
@@ -437,3 +455,28 @@ def _jobless(w: World) -> None:
     fx.civil_affairs_file(yang)
     fx.medical(w, yang, "RESIDENT", year=w.today.year - 1)
     fx.degree(w, yang, "大专", SCHOOLS[2], date(2020, 6, 30))
+
+
+def _restricted_and_due(w: World) -> None:
+    fang = _person(w, "方雪芬", "440507004", "汕头市龙湖区新津街道长江路26号3幢602房")
+    _retired(w, fang)
+    home = fang.household
+    fx.holding(w, [fang], home.address, "住宅", 102.3, township=home.township)
+    fx.dog(w, fang, w.today + timedelta(days=20))
+    zhou = _person(w, "周文彬", "440507003", "汕头市龙湖区鸥汀街道东墩路9号")
+    _adult(w, zhou)
+    fx.medical(w, zhou, "RESIDENT")
+    market.entity(
+        w,
+        zhou,
+        name="汕头市龙湖区文彬贸易有限公司",
+        kind="有限责任公司（自然人独资）",
+        place=("440507003", "汕头市龙湖区鸥汀街道东墩路9号首层"),
+        scope=("F5131",),
+        established=w.today - timedelta(days=6 * 365),
+        status="注销",
+        uscc=_ORG["汕头市龙湖区文彬贸易有限公司"],
+    )
+    market.registration_ban(
+        zhou, add_years(w.today, 2), "提交虚假材料取得市场主体登记被撤销"
+    )
