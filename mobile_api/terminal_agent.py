@@ -2,6 +2,9 @@
 
 The agent calls out over HTTPS (no port is open on the kiosk) with
 ``Authorization: Bearer <terminal secret>`` and ``X-Terminal: <code>``.
+Behind nginx's terminal host the agent also presents the terminal's client
+certificate, whose CN nginx passes in ``KIOSK_TERMINAL_HEADER``: it must name
+the same terminal as the secret (see :func:`check_certificate`).
 Commands are long-polled: ``GET …/commands?wait=20`` answers as soon as there
 is work, or empty after the wait.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from mobile_api.blueprint import Blueprint
 
 from govcore import terminals
@@ -51,7 +54,29 @@ def authenticate_terminal() -> None:
     code = request.headers.get("X-Terminal", "")
     if scheme.lower() != "bearer" or not secret or not code:
         raise AuthenticationError("终端未认证（missing terminal credentials）")
+    check_certificate(code)
     g.terminal = terminals.authenticate(code, secret.strip())
+
+
+def check_certificate(code: str) -> None:
+    """Refuse a client certificate of another terminal, or none where one is due.
+
+    nginx sets ``KIOSK_TERMINAL_HEADER`` to the verified certificate's CN on
+    the terminals' host and clears it on the public one, so a certificate
+    copied from one terminal cannot carry another's stolen secret.  With
+    ``TERMINAL_AGENT_CERT_REQUIRED`` an agent without a certificate (through
+    the public host) is refused as well.
+    """
+    header = current_app.config.get("KIOSK_TERMINAL_HEADER")
+    certified = request.headers.get(header, "") if header else ""
+    if certified and certified != code:
+        raise AuthenticationError(
+            "终端证书与终端编号不符（the client certificate names another terminal）"
+        )
+    if not certified and current_app.config.get("TERMINAL_AGENT_CERT_REQUIRED"):
+        raise AuthenticationError(
+            "终端代理须使用终端证书连接（a terminal client certificate is required）"
+        )
 
 
 @blp.route("/events", methods=["POST"])

@@ -102,6 +102,13 @@ def load_config(app: Flask, config: ConfigArg) -> None:
             f"refusing to start the {app.config['ROLE']} role without "
             f"{', '.join(missing)} (set them in the environment)"
         )
+    if app.config.get("TERMINAL_AGENT_CERT_REQUIRED") and not app.config.get(
+        "KIOSK_TERMINAL_HEADER"
+    ):
+        raise RuntimeError(
+            "TERMINAL_AGENT_CERT_REQUIRED needs KIOSK_TERMINAL_HEADER, the header"
+            " nginx sets from the terminal's client certificate"
+        )
     enabled = [
         key for key in app.config.get("FORBIDDEN_SETTINGS", ()) if app.config[key]
     ]

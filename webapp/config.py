@@ -110,6 +110,9 @@ class Config:
     # by the proxy, never by the browser); a one-terminal setup names it here.
     KIOSK_TERMINAL: str | None = None
     KIOSK_TERMINAL_HEADER: str | None = None  # e.g. "X-Kiosk-Terminal"
+    # Refuse terminal agents that come without the terminal's client
+    # certificate (i.e. not through nginx's terminal host); needs the header.
+    TERMINAL_AGENT_CERT_REQUIRED = False
     SESSION_COOKIE_SAMESITE = "Lax"
     # The mini-program page a kiosk's hand-off QR code opens (扫码续办).
     MOBILE_HANDOFF_URL = "https://miaoban.longhu.gov.cn/m/handoff"

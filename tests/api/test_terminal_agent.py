@@ -496,3 +496,68 @@ def test_a_running_agent_stops_when_revoked(world, agent) -> None:
         db.session.commit()
     runner.join(timeout=5)
     assert not runner.is_alive()
+
+
+def _heartbeat(world, certified: str | None) -> int:
+    """Post a heartbeat as LH-JX-001, nginx naming ``certified`` (or nobody)."""
+    with world.app_context():
+        _, secret = terminals.register(
+            "LH-JX-001", name="金霞1号机", location="金霞街道", now=utcnow(), actor="t"
+        )
+        terminals.register(
+            "LH-JX-002", name="金霞2号机", location="金霞街道", now=utcnow(), actor="t"
+        )
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}", "X-Terminal": "LH-JX-001"}
+    if certified is not None:
+        headers["X-Kiosk-Terminal"] = certified
+    response = world.test_client().post(
+        "/api/v1/terminal/events",
+        json={
+            "kind": "heartbeat",
+            "event_id": "heartbeat-1",
+            "sent_at": utcnow().isoformat(),
+        },
+        headers=headers,
+    )
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    "certified, required, status",
+    [
+        ("LH-JX-001", False, 200),  # its own certificate
+        ("LH-JX-002", False, 401),  # another terminal's certificate
+        (None, False, 200),  # the public host: the secret alone
+        (None, True, 401),  # ... unless certificates are required
+        ("LH-JX-001", True, 200),
+    ],
+)
+def test_the_agents_certificate_must_name_its_terminal(
+    world, certified, required, status
+) -> None:
+    world.config.update(
+        KIOSK_TERMINAL_HEADER="X-Kiosk-Terminal", TERMINAL_AGENT_CERT_REQUIRED=required
+    )
+    assert _heartbeat(world, certified) == status
+    with world.app_context():
+        events = db.session.scalar(
+            sa.select(sa.func.count()).select_from(TerminalEvent)
+        )
+    assert events == (1 if status == 200 else 0)
+
+
+def test_without_the_header_setting_a_certificate_header_is_ignored(world) -> None:
+    assert (
+        "KIOSK_TERMINAL_HEADER" not in world.config
+        or not world.config["KIOSK_TERMINAL_HEADER"]
+    )
+    assert _heartbeat(world, "LH-JX-002") == 200
+
+
+def test_requiring_certificates_without_the_header_refuses_to_start() -> None:
+    from webapp import create_app
+
+    with pytest.raises(RuntimeError, match="KIOSK_TERMINAL_HEADER"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
+                    "TERMINAL_AGENT_CERT_REQUIRED": True})  # fmt: skip
