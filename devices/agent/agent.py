@@ -9,6 +9,11 @@ same ids are sent again, and the server applies each once; an event the
 server refuses (422: stale, malformed) is dropped, since sending it again
 cannot help. A revoked terminal gets 401 and the agent stops.
 
+In :meth:`Agent.run` each device has its own worker (:class:`Lanes`): commands
+for one device run in order, commands for different devices side by side, so
+a print stuck at the A4 printer (followed for up to ``job_timeout_s``) holds
+neither the receipt nor a scan.
+
 Nothing personal is kept on the terminal: a card's data goes to the server in
 the event and is dropped from the queue once sent; PDFs are handed to the
 printer and scanned pages to the server, from memory, and not stored.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import queue
 import secrets
 import threading
 import time
@@ -60,6 +66,58 @@ class Devices:
 
 class TerminalRevoked(Exception):
     """The server refused the terminal's credentials: stop."""
+
+
+#: The device each command kind needs (its lane); any other kind runs in "other".
+LANE = {
+    "print_document": "a4_printer",
+    "print_receipt": "receipt_printer",
+    "scan": "scanner",
+}
+
+
+class Lanes:
+    """One worker thread per device lane, started by the lane's first command.
+
+    ``run`` carries out one command; what it raises is logged, never lost
+    into a dead thread, and the lane goes on with the next command.
+    """
+
+    def __init__(self, run: Callable[[dict[str, Any]], None]) -> None:
+        self._run = run
+        self._queues: dict[str, queue.Queue[dict[str, Any] | None]] = {}
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, command: dict[str, Any]) -> None:
+        lane = LANE.get(command["kind"], "other")
+        if lane not in self._queues:
+            self._queues[lane] = queue.Queue()
+            worker = threading.Thread(
+                target=self._work,
+                args=(self._queues[lane],),
+                name=f"agent-{lane}",
+                daemon=True,
+            )
+            worker.start()
+            self._threads.append(worker)
+        self._queues[lane].put(command)
+
+    def _work(self, commands: queue.Queue[dict[str, Any] | None]) -> None:
+        while (command := commands.get()) is not None:
+            try:
+                self._run(command)
+            except TerminalRevoked:
+                return  # the card loop hears the 401 too and ends the run
+            except Exception:
+                log.exception("%s command failed", command["kind"])
+
+    def close(self, timeout: float) -> None:
+        """Let each lane finish what it was given, waiting up to ``timeout``."""
+        for commands in self._queues.values():
+            commands.put(None)
+        deadline = time.monotonic() + timeout
+        for worker in self._threads:
+            worker.join(max(0.0, deadline - time.monotonic()))
 
 
 class Agent:
@@ -150,8 +208,9 @@ class Agent:
         a second thread so a print never waits for the card loop."""
         stop = stop or threading.Event()
         done = threading.Event()  # this run is over: the command loop ends too
+        lanes = Lanes(self._execute_and_report)
         worker = threading.Thread(
-            target=self._command_loop, args=(stop, done, wait), daemon=True
+            target=self._command_loop, args=(stop, done, wait, lanes), daemon=True
         )
         worker.start()
         next_beat = 0.0
@@ -172,22 +231,23 @@ class Agent:
         finally:
             done.set()
             worker.join(timeout=wait + 15)  # let a long poll in flight finish
+            lanes.close(timeout=5)  # a stuck print is reported by its lane
 
     def _command_loop(
-        self, stop: threading.Event, done: threading.Event, wait: int
+        self, stop: threading.Event, done: threading.Event, wait: int, lanes: Lanes
     ) -> None:
         while not (stop.is_set() or done.is_set()):
             try:
-                commands = self.transport.get_commands(wait)
-                for command in commands:
-                    self.execute(command)
-                self.flush()
+                for command in self.transport.get_commands(wait):
+                    lanes.submit(command)
             except TransportError:  # the server is away (or said 401: the
                 done.wait(2)  # card loop hears it too and ends the run)
-            except TerminalRevoked:
-                return
             except Exception:
-                log.exception("command failed")
+                log.exception("commands not fetched")
+
+    def _execute_and_report(self, command: dict[str, Any]) -> None:
+        self.execute(command)
+        self.flush()
 
     def device_states(self) -> dict[str, Any]:
         states = {}

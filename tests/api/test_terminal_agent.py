@@ -84,6 +84,7 @@ class Printer(DocumentPrinter):
     def __init__(self) -> None:
         self.printed: list[bytes] = []
         self.jam = False
+        self.stuck = False  # the job never leaves "printing"
 
     def submit(self, pdf: bytes, *, title: str) -> str:
         assert CARD.name not in title and CARD.id_number not in title
@@ -93,6 +94,8 @@ class Printer(DocumentPrinter):
     def job(self, job_id: str) -> PrintJob:
         if self.jam:
             return PrintJob(job_id, PrintJobState.FAILED, ("media-jam",), "卡纸")
+        if self.stuck:
+            return PrintJob(job_id, PrintJobState.PRINTING)
         return PrintJob(job_id, PrintJobState.COMPLETED)
 
     def status(self) -> DeviceStatus:
@@ -482,6 +485,28 @@ def test_the_running_agent_reports_cards_at_once_and_prints_meanwhile(
     finally:
         stop.set()
         runner.join(timeout=5)
+    assert not runner.is_alive()
+
+
+def test_a_stuck_a4_print_does_not_hold_the_receipt(world, client, agent) -> None:
+    document_id = _approved_document(world, client)
+    agent.devices.a4_printer.stuck = True
+    agent.job_timeout_s = 3
+    a4 = _request(world, _print, document_id)
+    stop = threading.Event()
+    runner = threading.Thread(target=agent.run, args=(stop,), kwargs={"wait": 1})
+    runner.start()
+    try:
+        assert _until(lambda: _command(world, a4).status == "delivered", timeout=2)
+        receipt = _request(world, terminals.request_receipt, document_id)
+        # The receipt comes out while the A4 job is still being followed.
+        assert _until(lambda: _command(world, receipt).status == "done", timeout=2)
+        assert _command(world, a4).status == "delivered"
+        assert _until(lambda: _command(world, a4).status == "failed", timeout=5)
+        assert _command(world, a4).result["reasons"] == ["timeout"]
+    finally:
+        stop.set()
+        runner.join(timeout=10)
     assert not runner.is_alive()
 
 
