@@ -135,9 +135,17 @@ def _truncate_all() -> None:
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The application on a fresh, empty database of either backend."""
+    """The application on a fresh, empty database of either backend.
+
+    SQLite is in memory, one connection for every thread: a test that serves
+    the app to other threads is marked ``served`` and gets a file instead,
+    since one request's rollback would otherwise undo another's writes.
+    """
     if request.param == "sqlite":
-        app = make_test_app("sqlite://")
+        url = "sqlite://"
+        if request.node.get_closest_marker("served"):
+            url = f"sqlite:///{request.getfixturevalue('tmp_path') / 'app.sqlite3'}"
+        app = make_test_app(url)
         with app.app_context():
             db.create_all()
     else:

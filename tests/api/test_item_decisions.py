@@ -45,7 +45,7 @@ Records = dict[str, Any]
 
 @dataclass(frozen=True)
 class Resident:
-    """The first generated resident whose records satisfy ``has`` today."""
+    """The first resident (personas, then generated people) with facts ``has``."""
 
     has: Callable[[Records, date], bool]
 

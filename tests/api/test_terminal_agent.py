@@ -51,6 +51,8 @@ from govcore.ports import (
 from govcore.terminals import Terminal, TerminalCommand, TerminalEvent
 from tests.api.conftest import create_draft, dev_login
 
+pytestmark = pytest.mark.served  # the agent talks to a threaded server
+
 CARD = IdCard(
     card_type=CardType.RESIDENT,
     name="陈伯",

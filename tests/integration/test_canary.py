@@ -53,6 +53,8 @@ from govcore.terminals import kiosk
 from tests.api.conftest import load_world
 from webapp.devices import sandbox_card
 
+pytestmark = pytest.mark.served  # the kiosk and agent talk to a threaded server
+
 TERMINAL = "LH-CANARY-01"
 PERSON = {p.name: p.id_number for p in PERSONAS}
 
