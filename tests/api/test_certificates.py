@@ -22,7 +22,7 @@ from govcore.audit.log import AuditEvent
 from govcore.certificates import delivery
 from govcore.certificates.models import ResultDocument
 from govcore.certificates.pdf import render_pdf
-from govcore.clock import utcnow
+from govcore.clock import local_date, utcnow
 from govcore.datahub.sandbox.service import SandboxDataSource
 from govcore.db import db
 from govcore.errors import ConflictError
@@ -110,7 +110,8 @@ def test_certificate_round_trip_qr_verify_tamper_revoke(world, client, tmp_path)
     (certificate,) = documents(client, auth, result["id"])
     assert certificate["kind"] == "certificate"
     assert certificate["title"] == "高龄津贴审批结果通知书"
-    assert re.fullmatch(r"LHMZ-[A-Z]{2,6}-2026-\d{6}", certificate["number"])
+    year = local_date(utcnow()).year
+    assert re.fullmatch(rf"LHMZ-[A-Z]{{2,6}}-{year}-\d{{6}}", certificate["number"])
     pdf = download(client, auth, certificate)
 
     # The QR code carries only the verification address with a random token.
@@ -228,7 +229,7 @@ def test_refusal_gives_a_written_decision_with_remedies(world, client, tmp_path)
     assert result["status"] == "refused"
     (refusal,) = documents(client, auth, result["id"])
     assert refusal["kind"] == "refusal" and refusal["title"] == "不予批准决定书"
-    assert "-BY-2026-" in refusal["number"]
+    assert f"-BY-{local_date(utcnow()).year}-" in refusal["number"]
     text = re.sub(r"\s", "", pdf_text(download(client, auth, refusal), tmp_path))
     assert "不予批准的理由" in text and "80" in text
     assert "行政复议" in text and "行政诉讼" in text

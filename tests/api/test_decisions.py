@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from govcore import decisions
-from govcore.clock import utcnow
+from govcore.clock import local_date, utcnow
+from govcore.datahub.sandbox.generator_world import age_on
 from govcore.datahub.sandbox.service import SandboxDataSource
 from govcore.db import db
 from govcore.decisions import Decision, ReviewTask
@@ -46,7 +49,8 @@ def test_eligible_elder_is_approved_at_once_with_outputs(world, client) -> None:
         assert {c["id"] for c in stored.checks} >= {"age_80", "district"}
         assert all(c["status"] == "passed" for c in stored.checks)
         age = next(c for c in stored.checks if c["id"] == "age_80")
-        assert age["comparisons"][0]["left"] == 82
+        born = date(1944, 1, 15)  # 陈伯, 440507194401150010
+        assert age["comparisons"][0]["left"] == age_on(born, local_date(utcnow()))
         assert stored.latency_ms > 0
 
 
