@@ -72,7 +72,7 @@ def test_too_young_is_refused_with_an_explanation(world, client) -> None:
     assert reason["found"] == [
         {
             "path": "HK.birth_date",
-            "value": "1947-10-20",
+            "value": "1952-10-20",
             "source": "户籍/人口库（公安）",
         }
     ]

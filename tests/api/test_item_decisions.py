@@ -247,7 +247,7 @@ PATHS = [
     ),
     # 高龄津贴
     P("aged-allowance", "440507194401150010", "approved", note="陈伯"),
-    P("aged-allowance", "440507194710200018", "refused", note="79岁"),
+    P("aged-allowance", "440507195210200016", "refused", note="未满80岁"),
     P("aged-allowance", "440507194105120044", "refused", note="已在领取"),
     P("aged-allowance", "440507194102200030", "refused", note="已身故"),
     # 个体工商户设立登记

@@ -398,7 +398,7 @@ def test_aged_allowance_personas(persons: dict[str, Records]) -> None:
     assert _age(dibao["HK"]["birth_date"]) >= 80
     assert dibao["CA"]["dibao"]["status"] == "ACTIVE"
     assert "aged_allowance" not in dibao["CA"]
-    assert _age(persons["440507194710200018"]["HK"]["birth_date"]) == 79
+    assert _age(persons["440507195210200016"]["HK"]["birth_date"]) == 74
     duplicate = persons["440507194105120044"]
     assert _age(duplicate["HK"]["birth_date"]) == 85
     assert duplicate["CA"]["aged_allowance"]["status"] == "ACTIVE"

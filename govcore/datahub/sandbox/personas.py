@@ -79,9 +79,9 @@ PERSONAS: tuple[Persona, ...] = (
         " (80+ on dibao: proactive offer)",
     ),
     Persona(
-        "440507194710200018",
+        "440507195210200016",
         "李振华",
-        "79岁，未满80周岁：高龄津贴不予受理 (refuse: age, R3)",
+        "74岁，未满80周岁：高龄津贴不予受理 (refuse: age, R3)",
     ),
     Persona(
         "440507194105120044",
