@@ -222,8 +222,11 @@ class Agent:
                         next_beat = time.monotonic() + heartbeat_s
                     self.watch_card()
                     self.flush()
-                except TerminalRevoked:
-                    log.error("terminal revoked by the server; agent stops")
+                except TerminalRevoked as refused:
+                    # Revoked, a rotated secret or another terminal's certificate.
+                    log.error(
+                        "the server refused this terminal (%s); agent stops", refused
+                    )
                     return
                 except Exception:  # one bad cycle must not stop the kiosk
                     log.exception("agent cycle failed")

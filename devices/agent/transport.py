@@ -105,6 +105,16 @@ class HttpTransport(AgentTransport):
             raise TransportError(f"server unreachable: {type(exc).__name__}") from None
         if response.status_code >= 400:
             raise TransportError(
-                f"server answered {response.status_code}", status=response.status_code
+                f"server answered {response.status_code}{_reason(response)}",
+                status=response.status_code,
             )
         return response
+
+
+def _reason(response: requests.Response) -> str:
+    """The server's own words for a refusal (``message`` of its JSON error)."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {str(message)[:200]}" if message else ""

@@ -512,7 +512,7 @@ def test_a_stuck_a4_print_does_not_hold_the_receipt(world, client, agent) -> Non
     assert not runner.is_alive()
 
 
-def test_a_running_agent_stops_when_revoked(world, agent) -> None:
+def test_a_running_agent_stops_when_revoked(world, agent, caplog) -> None:
     runner = threading.Thread(
         target=agent.run, kwargs={"card_poll_s": 0.05, "heartbeat_s": 0.1, "wait": 1}
     )
@@ -523,6 +523,8 @@ def test_a_running_agent_stops_when_revoked(world, agent) -> None:
         db.session.commit()
     runner.join(timeout=5)
     assert not runner.is_alive()
+    # The log says why, in the server's words.
+    assert "server answered 401: 终端认证失败" in caplog.text
 
 
 def _heartbeat(world, certified: str | None) -> int:
