@@ -2,10 +2,12 @@
 
 :func:`find_and_offer` walks the people a source holds (e.g. everyone with a
 民政 record), evaluates the item's ``proactive`` condition and its checks, and
-for each match either grants at once (``proactive_grant: auto``: an
-application is created, submitted and decided by the system, and the person is
-notified) or records an offer the person confirms with one tap
-(:func:`accept_offer`). A person is never offered or granted twice.
+for each match either grants at once (``proactive_grant: auto``, only when the
+checks approve on the data alone: an application is created, submitted and
+decided by the system, and the person is notified) or records an offer the
+person confirms with one tap (:func:`accept_offer`; offered unless a check
+refuses, since what the form still asks is answered then). A person is never
+offered or granted twice.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def find_and_offer(
         )
         if not proactive_match(rules, snapshot):
             continue
-        if evaluate(rules, snapshot).outcome != "approve":
+        if not _qualifies(evaluate(rules, snapshot).outcome, mode):
             continue
         report.matched += 1
         if _already(spec.code, id_number):
@@ -171,6 +173,14 @@ def _grant(
     db.session.commit()
     report.granted += offer.status == "granted"
     return True
+
+
+def _qualifies(outcome: str, mode: str) -> bool:
+    """Granting needs an approval on the data alone (fail closed). An offer the
+    person confirms needs only that nothing known refuses it: what the form
+    still asks (a renewal's vaccination date, say) is answered when they accept,
+    and the decision is made then."""
+    return outcome == "approve" if mode == "auto" else outcome != "refuse"
 
 
 def offers_for(id_number: str) -> list[ProactiveOffer]:

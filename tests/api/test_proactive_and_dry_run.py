@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 
 import sqlalchemy as sa
 import yaml
+from PIL import Image
 
 from govcore import catalog
 from govcore.applications import Application
-from govcore.clock import utcnow
+from govcore.clock import local_date, utcnow
 from govcore.db import db
 from govcore.decisions import ProactiveOffer, proactive
 from govcore.decisions.dry_run import dry_run
@@ -143,3 +145,61 @@ def test_reviewers_list_and_decide_tasks_from_the_command_line(world, client) ->
     assert "approve" in approved.output
     after = client.get(f"/api/v1/applications/{draft['id']}", headers=auth).json
     assert after["status"] == "approved" and after["history"][-1]["actor"] == "staff:9"
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (100, 140), "white").save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_renewal_reminder_is_offered_and_completed_after_the_tap(
+    world, client
+) -> None:
+    """养犬登记年审 (confirm): the data cannot decide it alone (the form asks for
+    the dog's vaccination), so the offer opens a prefilled draft to complete."""
+    with world.app_context():
+        source = world.extensions["miaopi.datasource"]
+        report = proactive.find_and_offer(
+            "dog-registration",
+            source=source,
+            directory=source,
+            calendar=world.extensions["miaopi.calendar"],
+            documents=world.extensions["miaopi.documents"],
+            now=utcnow(),
+        )
+    assert report.offered == 1 and report.granted == 0, report  # 方雪芬 only
+    assert not client.get("/api/v1/offers", headers=dev_login(client, "陈伯")).json[
+        "offers"
+    ]
+    auth = dev_login(client, "方雪芬")
+    (offer,) = client.get("/api/v1/offers", headers=auth).json["offers"]
+    assert offer["item_name"] == "养犬登记"
+    accepted = client.post(f"/api/v1/offers/{offer['id']}/accept", headers=auth)
+    assert accepted.status_code == 201, accepted.json
+    draft = accepted.json
+    assert draft["status"] == "draft"
+    fields = {f["key"]: f for f in draft["fields"]}
+    assert fields["dog_chip"]["value"]  # the registration being renewed
+    today = local_date(utcnow()).isoformat()
+    entries = {
+        "registration_type": "延续年审", "dog_name": "旺财", "breed": "中华田园犬",
+        "coat_color": "黄", "dog_sex": "公", "vaccination_cert_no": "MY2026001",
+        "vaccination_date": today,
+    }  # fmt: skip
+    url = f"/api/v1/applications/{draft['id']}"
+    patched = client.patch(url, json={"fields": entries}, headers=auth)
+    assert patched.status_code == 200, patched.json
+    for material in patched.json["materials"]:  # the 免疫证明 and the dog's photo
+        if material["state"] == "missing":
+            uploaded = client.post(
+                f"{url}/materials/{material['code']}/uploads",
+                data={"file": (io.BytesIO(jpeg()), "scan.jpg")},
+                headers=auth,
+            )
+            assert uploaded.status_code == 201, uploaded.json
+    submitted = client.post(
+        f"{url}/submit", headers={**auth, "Idempotency-Key": "dog-renewal"}
+    )
+    assert submitted.status_code == 200, submitted.json
+    assert submitted.json["status"] == "approved", submitted.json["decision"]
