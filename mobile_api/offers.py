@@ -25,6 +25,11 @@ class OfferSchema(Schema):
     item_code = fields.String()
     item_name = fields.String()
     status = fields.String(metadata={"description": "offered / accepted / granted"})
+    ready = fields.Boolean(
+        metadata={
+            "description": "true：确认后当场办结；false：确认后还需补充表单或材料"
+        }
+    )
     created_at = fields.DateTime()
     application_id = fields.String(allow_none=True)
 
@@ -50,6 +55,7 @@ def list_offers(caller: Caller) -> dict[str, Any]:
                 "item_code": offer.item_code,
                 "item_name": get_item_version(offer.item_code, on=today).spec.name,
                 "status": offer.status,
+                "ready": offer.ready,
                 "created_at": offer.created_at,
                 "application_id": application.public_id if application else None,
             }

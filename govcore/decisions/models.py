@@ -81,6 +81,9 @@ class ProactiveOffer(db.Model):
     item_version: Mapped[int]
     id_number: Mapped[str] = mapped_column(sa.String(18), index=True)
     status: Mapped[str] = mapped_column(sa.String(16))  # offered, accepted, granted
+    # The data alone approved it: confirming decides on the spot. Otherwise the
+    # form still asks something (a renewal's vaccination date) after the tap.
+    ready: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     application_id: Mapped[int | None] = mapped_column(

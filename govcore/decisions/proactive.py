@@ -79,7 +79,8 @@ def find_and_offer(
         )
         if not proactive_match(rules, snapshot):
             continue
-        if not _qualifies(evaluate(rules, snapshot).outcome, mode):
+        outcome = evaluate(rules, snapshot).outcome
+        if not _qualifies(outcome, mode):
             continue
         report.matched += 1
         if _already(spec.code, id_number):
@@ -91,6 +92,7 @@ def find_and_offer(
             item_version=version.version,
             id_number=id_number,
             status="offered",
+            ready=outcome == "approve",
             created_at=now,
         )
         db.session.add(offer)

@@ -64,6 +64,7 @@ def test_an_offer_is_confirmed_with_one_tap(world, client) -> None:
     auth = dev_login(client, "黄妙钿")
     (offer,) = client.get("/api/v1/offers", headers=auth).json["offers"]
     assert offer["status"] == "offered" and offer["item_name"] == "高龄老人津贴申领"
+    assert offer["ready"] is True  # decided on the spot once confirmed
     other = dev_login(client, "陈伯")
     url = f"/api/v1/offers/{offer['id']}/accept"
     assert client.post(url, headers=other).status_code == 404
@@ -174,7 +175,7 @@ def test_a_renewal_reminder_is_offered_and_completed_after_the_tap(
     ]
     auth = dev_login(client, "方雪芬")
     (offer,) = client.get("/api/v1/offers", headers=auth).json["offers"]
-    assert offer["item_name"] == "养犬登记"
+    assert offer["item_name"] == "养犬登记" and offer["ready"] is False
     accepted = client.post(f"/api/v1/offers/{offer['id']}/accept", headers=auth)
     assert accepted.status_code == 201, accepted.json
     draft = accepted.json

@@ -181,6 +181,7 @@ def test_a_proactive_offer_is_confirmed_in_one_tap(kiosk_server, page) -> None:
     assert banner.is_visible() and "可以直接领取" in banner.inner_text()
     banner.click()
     page.wait_for_url("**/offers")
+    assert "确认后当场办结" in page.locator(".mrow").inner_text()
     shot(page, "offer-01-list")
     no_serious_violations(page)
     page.get_by_role("button", name="确认领取").click()
