@@ -18,11 +18,11 @@ from govcore.decisions.dry_run import dry_run
 from tests.api.conftest import CATALOG, PERSON, dev_login
 
 
-def _offer(app, mode):
+def _offer(app, mode, item="aged-allowance"):
     with app.app_context():
         source = app.extensions["miaopi.datasource"]
         return proactive.find_and_offer(
-            "aged-allowance",
+            item,
             source=source,
             directory=source,
             calendar=app.extensions["miaopi.calendar"],
@@ -159,16 +159,7 @@ def test_a_renewal_reminder_is_offered_and_completed_after_the_tap(
 ) -> None:
     """养犬登记年审 (confirm): the data cannot decide it alone (the form asks for
     the dog's vaccination), so the offer opens a prefilled draft to complete."""
-    with world.app_context():
-        source = world.extensions["miaopi.datasource"]
-        report = proactive.find_and_offer(
-            "dog-registration",
-            source=source,
-            directory=source,
-            calendar=world.extensions["miaopi.calendar"],
-            documents=world.extensions["miaopi.documents"],
-            now=utcnow(),
-        )
+    report = _offer(world, None, "dog-registration")  # the item's mode: confirm
     assert report.offered == 1 and report.granted == 0, report  # 方雪芬 only
     assert not client.get("/api/v1/offers", headers=dev_login(client, "陈伯")).json[
         "offers"
