@@ -91,7 +91,7 @@ class _Handler(QuietHandler):
         if not verify(
             gateway.secret, "POST", self.path, self.headers, body, now=time.time()
         ):
-            return self._send(401, {"error": "bad_signature"})
+            return self.send_json(401, {"error": "bad_signature"})
         query = json.loads(body)
         with gateway.lock:
             hung = gateway.hanging
@@ -103,8 +103,8 @@ class _Handler(QuietHandler):
             gateway.release.wait(gateway.slow_s)
         record = gateway.records.get((query["source"], query["subject_id"]))
         if record is None:
-            return self._send(404, {"error": "no_record"})
-        self._send(
+            return self.send_json(404, {"error": "no_record"})
+        self.send_json(
             200,
             {
                 "source": query["source"],
@@ -113,17 +113,6 @@ class _Handler(QuietHandler):
                 "data": record["data"],
             },
         )
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            pass  # the client gave up
 
 
 def persona_records(names: Iterable[str]) -> Records:

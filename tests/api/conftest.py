@@ -7,12 +7,14 @@ on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
 from govcore import catalog
 from govcore.clock import local_date, utcnow
@@ -54,6 +56,34 @@ def dev_login(client: FlaskClient, name: str) -> dict[str, str]:
 @pytest.fixture
 def login(world: Flask, client: FlaskClient) -> Login:
     return lambda name: dev_login(client, name)
+
+
+def scanned_page(size: tuple[int, int] = (100, 140)) -> bytes:
+    """A blank white JPEG, as a scanned page of a material."""
+    out = io.BytesIO()
+    Image.new("RGB", size, "white").save(out, "JPEG")
+    return out.getvalue()
+
+
+def upload_missing(
+    client: FlaskClient,
+    url: str,
+    materials: Iterable[dict],
+    auth: dict[str, str],
+    *,
+    states: tuple[str, ...] = ("missing",),
+    page: bytes | None = None,
+) -> None:
+    """Upload a scanned page for every material of the application at ``url``
+    (``/api/v1/applications/<id>``) whose state is one of ``states``."""
+    for material in materials:
+        if material["state"] in states:
+            response = client.post(
+                f"{url}/materials/{material['code']}/uploads",
+                data={"file": (io.BytesIO(page or scanned_page()), "scan.jpg")},
+                headers=auth,
+            )
+            assert response.status_code == 201, (material["code"], response.json)
 
 
 def create_draft(client: FlaskClient, auth: dict[str, str], item: str, **body):

@@ -16,7 +16,6 @@ for, so those people are found in it by their facts on the day the test runs.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +24,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from PIL import Image
 
 from govcore import catalog
 from govcore.applications import Application
@@ -33,7 +31,7 @@ from govcore.clock import local_date, utcnow
 from govcore.datahub.sandbox.models import SandboxRecord
 from govcore.datahub.sandbox.service import SandboxDataSource, generate_into_sandbox
 from govcore.db import db
-from tests.api.conftest import CATALOG, ORG
+from tests.api.conftest import CATALOG, ORG, upload_missing
 from tests.conftest import make_test_app
 
 TODAY = local_date(utcnow()).isoformat()
@@ -470,12 +468,6 @@ def residents(demo: Flask) -> dict[str, Records]:
     return people
 
 
-def page() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (100, 140), "white").save(out, "JPEG")
-    return out.getvalue()
-
-
 def run(app: Flask, path: Path, person: str, down: set[str] = frozenset()) -> dict:
     client = app.test_client()
     app.extensions["miaopi.datasource"] = SandboxDataSource()
@@ -517,13 +509,7 @@ def run(app: Flask, path: Path, person: str, down: set[str] = frozenset()) -> di
         )
         assert signed.status_code == 201, signed.json
         detail = signed.json
-    for m in detail["materials"]:
-        if m["state"] == "missing":
-            client.post(
-                f"{url}/materials/{m['code']}/uploads",
-                data={"file": (io.BytesIO(page()), "scan.jpg")},
-                headers=auth,
-            )
+    upload_missing(client, url, detail["materials"], auth)
     if down:
         app.extensions["miaopi.datasource"] = SandboxDataSource(unavailable=down)
     response = client.post(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 
 import sqlalchemy as sa
 import yaml
-from PIL import Image
 
 from govcore import catalog
 from govcore.applications import Application
@@ -15,7 +13,7 @@ from govcore.clock import local_date, utcnow
 from govcore.db import db
 from govcore.decisions import ProactiveOffer, proactive
 from govcore.decisions.dry_run import dry_run
-from tests.api.conftest import CATALOG, PERSON, dev_login
+from tests.api.conftest import CATALOG, PERSON, dev_login, upload_missing
 
 
 def _offer(app, mode, item="aged-allowance"):
@@ -148,12 +146,6 @@ def test_reviewers_list_and_decide_tasks_from_the_command_line(world, client) ->
     assert after["status"] == "approved" and after["history"][-1]["actor"] == "staff:9"
 
 
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (100, 140), "white").save(out, "JPEG")
-    return out.getvalue()
-
-
 def test_a_renewal_reminder_is_offered_and_completed_after_the_tap(
     world, client
 ) -> None:
@@ -182,14 +174,8 @@ def test_a_renewal_reminder_is_offered_and_completed_after_the_tap(
     url = f"/api/v1/applications/{draft['id']}"
     patched = client.patch(url, json={"fields": entries}, headers=auth)
     assert patched.status_code == 200, patched.json
-    for material in patched.json["materials"]:  # the 免疫证明 and the dog's photo
-        if material["state"] == "missing":
-            uploaded = client.post(
-                f"{url}/materials/{material['code']}/uploads",
-                data={"file": (io.BytesIO(jpeg()), "scan.jpg")},
-                headers=auth,
-            )
-            assert uploaded.status_code == 201, uploaded.json
+    # the 免疫证明 and the dog's photo
+    upload_missing(client, url, patched.json["materials"], auth)
     submitted = client.post(
         f"{url}/submit", headers={**auth, "Idempotency-Key": "dog-renewal"}
     )

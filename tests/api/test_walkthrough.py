@@ -9,14 +9,19 @@ typed and files uploaded is printed (``pytest -s``) and checked: the point of
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 
 from govcore.clock import local_date, utcnow
-from tests.api.conftest import ORG, PERSON, create_draft, dev_login
+from tests.api.conftest import (
+    ORG,
+    PERSON,
+    create_draft,
+    dev_login,
+    scanned_page,
+    upload_missing,
+)
 
 # (item, persona, organisation or None)
 WALKS = [
@@ -66,12 +71,6 @@ def sample_value(f: dict, persona: str) -> object:
     }.get(f["type"], "示例")
 
 
-def page() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (200, 280), "white").save(out, "JPEG")
-    return out.getvalue()
-
-
 def walk(client, item: str, persona: str, organisation: str | None) -> Walk:
     auth = dev_login(client, persona)
     body = {"organisation": ORG[organisation].credit_code} if organisation else {}
@@ -97,14 +96,9 @@ def walk(client, item: str, persona: str, organisation: str | None) -> Walk:
         )
         assert response.status_code == 201, (item, response.json)
         detail, signed = response.json, True
-    for m in detail["materials"]:
-        if m["state"] == "missing":
-            response = client.post(
-                f"{url}/materials/{m['code']}/uploads",
-                data={"file": (io.BytesIO(page()), "scan.jpg")},
-                headers=auth,
-            )
-            assert response.status_code == 201, (item, m["code"], response.json)
+    upload_missing(
+        client, url, detail["materials"], auth, page=scanned_page((200, 280))
+    )
     submitted = client.post(
         f"{url}/submit", headers={**auth, "Idempotency-Key": f"walk-{item}"}
     )

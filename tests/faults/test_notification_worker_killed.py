@@ -80,25 +80,14 @@ class _Handler(QuietHandler):
             SMS_SECRET, "POST", self.path, self.headers, body, now=time.time()
         )
         if self.path != SMS_PATH or not signed:
-            return self._send(401, {"error": "unauthorised"})
+            return self.send_json(401, {"error": "unauthorised"})
         with fake.lock:
             fake.received.append(json.loads(body))
             first = len(fake.received) == 1
         if first:  # received, and the worker waits for our answer
             fake.first_arrived.set()
             fake.release_first.wait(30)
-        self._send(200, {"message_id": f"sms-{len(fake.received)}"})
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            pass  # the worker is gone
+        self.send_json(200, {"message_id": f"sms-{len(fake.received)}"})
 
 
 @pytest.fixture

@@ -102,17 +102,6 @@ class _Handler(QuietHandler):
         self.server.fake.record(received)  # type: ignore[attr-defined]
         return received
 
-    def _send(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            pass
-
 
 # --------------------------------------------------------------------------- #
 # SMS gateway
@@ -170,7 +159,7 @@ class _SmsHandler(_Handler):
         if received.path != SMS_PATH or not signed:
             with fake.lock:
                 fake.bad_signatures += not signed
-            self._send(401 if not signed else 404, {"error": "unauthorised"})
+            self.send_json(401 if not signed else 404, {"error": "unauthorised"})
             return
         if fake.latency:
             time.sleep(fake.latency)
@@ -178,9 +167,11 @@ class _SmsHandler(_Handler):
         # Mark the record so tests can tell accepted messages from refusals.
         received.headers["X-Answered"] = str(status)
         if status == 200:
-            self._send(200, {"message_id": f"sms-{id(received):x}"})
+            self.send_json(200, {"message_id": f"sms-{id(received):x}"})
         else:
-            self._send(status, {"error": "scripted", "phone": received.json["phone"]})
+            self.send_json(
+                status, {"error": "scripted", "phone": received.json["phone"]}
+            )
 
 
 # --------------------------------------------------------------------------- #
@@ -240,19 +231,21 @@ class _PlatformHandler(_Handler):
         received = self._receive("GET")
         params = received.params
         if received.path != TOKEN_PATH:
-            self._send(404, {"errcode": 404})
+            self.send_json(404, {"errcode": 404})
         elif params.get("appid") != [APP_ID] or params.get("secret") != [APP_SECRET]:
-            self._send(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
+            self.send_json(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
         else:
-            self._send(200, {"access_token": fake.issue_token(), "expires_in": 7200})
+            self.send_json(
+                200, {"access_token": fake.issue_token(), "expires_in": 7200}
+            )
 
     def do_POST(self) -> None:
         fake: FakeMiniProgramPlatform = self.server.fake  # type: ignore[attr-defined]
         received = self._receive("POST")
         if received.path != SEND_PATH:
-            self._send(404, {"errcode": 404})
+            self.send_json(404, {"errcode": 404})
             return
         token = received.params.get("access_token", [""])[0]
         errcode = 42001 if token != fake.current_token else fake.next_errcode()
         received.headers["X-Answered"] = str(errcode)
-        self._send(200, {"errcode": errcode, "errmsg": "scripted", "msgid": 77})
+        self.send_json(200, {"errcode": errcode, "errmsg": "scripted", "msgid": 77})

@@ -9,14 +9,12 @@ into the database, as many as a sampling test needs.
 
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from PIL import Image
 
 from govcore import catalog, decisions, staff, supervision
 from govcore.applications import Application, SignedCommitment, Status, StatusChange
@@ -26,7 +24,7 @@ from govcore.clock import local_date, utcnow
 from govcore.db import db
 from govcore.decisions import ReviewTask
 from govcore.staff import StaffAccount
-from tests.api.conftest import ORG, create_draft, dev_login
+from tests.api.conftest import ORG, create_draft, dev_login, upload_missing
 from tests.api.test_staff_reviews import make_account
 
 SHOP = ORG["龙湖区金霞锦鸿商行"]
@@ -43,12 +41,6 @@ RELIEF_ENTRIES = {
 }
 
 
-def _page() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (100, 140), "white").save(out, "JPEG")
-    return out.getvalue()
-
-
 def _apply(client: FlaskClient, persona: str, item: str, entries: dict, **body) -> dict:
     """Fill, sign, upload what is missing and submit; return the answer."""
     auth = dev_login(client, persona)
@@ -63,14 +55,9 @@ def _apply(client: FlaskClient, persona: str, item: str, entries: dict, **body) 
         headers=auth,
     )
     assert signed.status_code == 201, signed.json
-    for m in signed.json["materials"]:
-        if m["state"] in ("missing", "tolerated"):
-            uploaded = client.post(
-                f"{url}/materials/{m['code']}/uploads",
-                data={"file": (io.BytesIO(_page()), "scan.jpg")},
-                headers=auth,
-            )
-            assert uploaded.status_code == 201, uploaded.json
+    upload_missing(
+        client, url, signed.json["materials"], auth, states=("missing", "tolerated")
+    )
     response = client.post(
         f"{url}/submit", headers={**auth, "Idempotency-Key": secrets.token_hex(8)}
     )

@@ -13,7 +13,6 @@ does (``ssl_verify_client on``).
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import ssl
 import threading
@@ -207,14 +206,9 @@ class Handler(QuietHandler):
             }
         )
         status = self.server.answer_status
-        body = json.dumps(
-            {"commands": [], "accepted": True} if status == 200 else {}
-        ).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_json(
+            status, {"commands": [], "accepted": True} if status == 200 else {}
+        )
 
 
 @pytest.fixture

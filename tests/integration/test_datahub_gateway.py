@@ -143,14 +143,14 @@ class _Handler(QuietHandler):
         )
         fake.record(recorded)
         if not ok:
-            self._send(401, {"error": "bad_signature"})
+            self.send_json(401, {"error": "bad_signature"})
             return
         if target.path != f"{fake.prefix}/v1/query":
-            self._send_raw(404, b"<html>Not Found</html>", "text/html")
+            self.send_body(404, b"<html>Not Found</html>", "text/html")
             return
         behaviour = fake.next_behaviour()
         if behaviour is None:
-            self._send(500, {"error": "unscripted call"})
+            self.send_json(500, {"error": "unscripted call"})
             return
         query = json.loads(body)
         answer = {
@@ -168,35 +168,12 @@ class _Handler(QuietHandler):
             except threading.BrokenBarrierError:
                 behaviour = "500"
         elif behaviour == "malformed":
-            self._send_raw(200, b"<html>oops</html>", "text/html")
+            self.send_body(200, b"<html>oops</html>", "text/html")
             return
         elif behaviour == "redirect":
-            self._send_raw(307, b"", "text/plain", {"Location": "/elsewhere"})
+            self.send_body(307, b"", "text/plain", {"Location": "/elsewhere"})
             return
-        self._send(*_json_answers(answer)[behaviour])
-
-    def _send(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self._send_raw(status, body, "application/json; charset=utf-8")
-
-    def _send_raw(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (extra or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            # The client gave up (read timeout); nothing left to answer.
-            pass
+        self.send_json(*_json_answers(answer)[behaviour])
 
 
 def _json_answers(answer: dict[str, Any]) -> dict[str, tuple[int, Any]]:

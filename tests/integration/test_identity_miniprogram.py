@@ -186,13 +186,13 @@ class _Handler(QuietHandler):
         body = self.body()
         fake.record(Recorded("GET", target.path, params, body))
         if target.path != SESSION_PATH:
-            self._send_raw(404, b"<html>Not Found</html>", "text/html")
+            self.send_body(404, b"<html>Not Found</html>", "text/html")
             return
         if params.get("appid") != [APP_ID] or params.get("secret") != [SECRET]:
-            self._send(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
+            self.send_json(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
             return
         if params.get("grant_type") != ["authorization_code"]:
-            self._send(200, {"errcode": 40097, "errmsg": "invalid args"})
+            self.send_json(200, {"errcode": 40097, "errmsg": "invalid args"})
             return
         self._answer(fake, fake.behaviour(params.get("js_code", [""])[0]))
 
@@ -203,43 +203,20 @@ class _Handler(QuietHandler):
             # Close the connection without answering.
             return
         if behaviour == "malformed":
-            self._send_raw(200, b"<html>502 Bad Gateway</html>", "text/html")
+            self.send_body(200, b"<html>502 Bad Gateway</html>", "text/html")
         elif behaviour == "truncated":
             # Cut-off JSON that still carries the session_key.
             body = json.dumps(_ok_answer()).encode("utf-8")[:-20]
-            self._send_raw(200, body, "application/json")
+            self.send_body(200, body, "application/json")
         elif behaviour == "redirect":
-            self._send_raw(302, b"", "text/plain", {"Location": "/elsewhere"})
+            self.send_body(302, b"", "text/plain", {"Location": "/elsewhere"})
         elif behaviour == "404":
-            self._send_raw(404, b"<html>Not Found</html>", "text/html")
+            self.send_body(404, b"<html>Not Found</html>", "text/html")
         elif behaviour in JSON_ANSWERS:
-            self._send(*JSON_ANSWERS[behaviour])
+            self.send_json(*JSON_ANSWERS[behaviour])
         else:
             fake.count_unknown()
-            self._send(500, {"errmsg": f"no scenario {behaviour!r}"})
-
-    def _send(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self._send_raw(status, body, "application/json; charset=utf-8")
-
-    def _send_raw(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (extra or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            # The client gave up (timeout); nothing left to answer.
-            pass
+            self.send_json(500, {"errmsg": f"no scenario {behaviour!r}"})
 
 
 # --------------------------------------------------------------------------- #
